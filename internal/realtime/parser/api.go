@@ -2,7 +2,10 @@
 // including binary attachments.
 package parser
 
-import "encoding/json"
+import (
+	"encoding/json"
+	"fmt"
+)
 
 // Type is a Socket.IO packet type.
 type Type byte
@@ -23,7 +26,8 @@ const (
 // Data holds the payload exactly as received, compacted; binary placeholders
 // ({"_placeholder":true,"num":n}) are left in place and the attachments are
 // in Attachments, in order. Use Args to turn an EVENT/ACK payload into
-// values with []byte in place of the placeholders.
+// values with []byte in place of the placeholders. Type is the type as
+// received: a packet with attachments is a BinaryEvent or BinaryAck.
 type Packet struct {
 	Type        Type
 	Namespace   string // "/" when absent
@@ -33,30 +37,12 @@ type Packet struct {
 	Attachments [][]byte
 }
 
-// API surface implemented in the other files of this package:
-//
-//	// Encode returns the text part of a packet and its binary attachments.
-//	// p.Data and p.Attachments are ignored; data is the payload (nil for
-//	// none). []byte anywhere inside nil, bool, numbers, string, []byte,
-//	// json.RawMessage, []any, map[string]any or Object becomes a placeholder
-//	// and an attachment, and the type becomes BinaryEvent/BinaryAck.
-//	// json.RawMessage is written as is; any other value goes through
-//	// encoding/json. The output is compact JSON.
-//	func Encode(p *Packet, data any) (text []byte, attachments [][]byte, err error)
-//
-//	// Decoder reassembles packets from Engine.IO messages: text messages
-//	// start a packet, binary messages complete its attachments. It enforces
-//	// the protocol strictly; any error means the connection must be closed.
-//	type Decoder struct{ MaxAttachments int }
-//	func (d *Decoder) Add(data []byte, binary bool) (p *Packet, err error) // p nil while attachments are awaited
-//	func (d *Decoder) Reset()
-//
-//	// Args decodes the JSON array of an EVENT/ACK payload into one value per
-//	// element: json.RawMessage for an element holding no placeholder, []byte
-//	// for a placeholder, and for a structure holding placeholders deeper,
-//	// []any / Object with the same rules. Key order is preserved.
-//	func Args(data json.RawMessage, attachments [][]byte) ([]any, error)
-//
-//	// Object is a JSON object whose key order is kept when it is encoded.
-//	type Object []Member
-//	type Member struct { Key string; Value any }
+var typeNames = [...]string{"CONNECT", "DISCONNECT", "EVENT", "ACK", "CONNECT_ERROR", "BINARY_EVENT", "BINARY_ACK"}
+
+// String returns the protocol's name for t, such as "BINARY_EVENT".
+func (t Type) String() string {
+	if int(t) < len(typeNames) {
+		return typeNames[t]
+	}
+	return fmt.Sprintf("Type(%d)", byte(t))
+}
