@@ -1,0 +1,98 @@
+// The Node reference implementation (socket.io 4.8.4, engine.io 6) of the two
+// servers the interop tests expect: the sio-echo behaviours and the rooms
+// server of README.md. Running the tests against it checks the tests
+// themselves, so that a failure against our Go server points at the server:
+//
+//   node test/interop/reference-server.mjs   # prints the two URLs
+//   SIO_ECHO_URL=... SIO_ROOMS_URL=... node --test test/interop/
+
+import { createServer } from "node:http";
+import { Server as EngineServer } from "engine.io";
+import { Server } from "socket.io";
+
+const cors = { origin: true, credentials: true };
+
+function listen(server) {
+  return new Promise((resolve) => {
+    server.listen(0, "127.0.0.1", () => resolve(`http://127.0.0.1:${server.address().port}`));
+  });
+}
+
+// Echo server: /engine.io/ echoes every message, /socket.io/ is the
+// Socket.IO protocol test server.
+async function startEcho() {
+  const http = createServer();
+  const engine = new EngineServer({ pingInterval: 300, pingTimeout: 200, maxHttpBufferSize: 1e6, cors });
+  engine.on("connection", (socket) => {
+    socket.on("message", (data) => socket.send(data));
+  });
+  const io = new Server(http, { pingInterval: 300, pingTimeout: 200, maxHttpBufferSize: 1e6, connectTimeout: 1000, cors });
+  http.on("request", (req, res) => {
+    if (req.url.startsWith("/engine.io/")) engine.handleRequest(req, res);
+  });
+  http.on("upgrade", (req, socket, head) => {
+    if (req.url.startsWith("/engine.io/")) engine.handleUpgrade(req, socket, head);
+  });
+  const onConnection = (socket) => {
+    socket.emit("auth", socket.handshake.auth);
+    socket.on("message", (...args) => socket.emit("message-back", ...args));
+    socket.on("message-with-ack", (...args) => {
+      const ack = args.pop();
+      ack(...args);
+    });
+  };
+  io.of("/").on("connection", onConnection);
+  io.of("/custom").on("connection", (socket) => socket.emit("auth", socket.handshake.auth));
+  return listen(http);
+}
+
+// Rooms server: see README.md for its events.
+async function startRooms() {
+  const http = createServer();
+  const io = new Server(http, {
+    pingInterval: 300,
+    pingTimeout: 200,
+    connectTimeout: 1000,
+    cors,
+    connectionStateRecovery: { maxDisconnectionDuration: 5000, skipMiddlewares: true },
+  });
+  io.on("connection", (socket) => {
+    socket.on("echo", (...args) => args.pop()(...args));
+    socket.on("join", (room, ack) => {
+      socket.join(room);
+      ack(true);
+    });
+    socket.on("rooms", (ack) => ack([...socket.rooms].sort()));
+    socket.on("room-emit", (room, event, payload, ack) => {
+      io.to(room).emit(event, payload);
+      ack(true);
+    });
+    socket.on("ask", (payload, ack) => {
+      socket.timeout(2000).emit("question", payload, (err, answer) => {
+        ack(err ? { error: err.message } : { answer });
+      });
+    });
+    socket.on("drop", () => socket.conn.close());
+    socket.on("kick", () => socket.disconnect());
+    socket.on("drop-and-broadcast", (room, event, payload) => {
+      socket.once("disconnect", () => io.to(room).emit(event, payload));
+      socket.conn.close();
+    });
+  });
+  io.of("/guarded")
+    .use((socket, next) => {
+      if (socket.handshake.auth.token === "letmein") return next();
+      const err = new Error("not authorized");
+      err.data = { code: 4001, reason: "token missing" };
+      next(err);
+    })
+    .on("connection", (socket) => {
+      socket.on("echo", (...args) => args.pop()(...args));
+    });
+  return listen(http);
+}
+
+const [echo, rooms] = await Promise.all([startEcho(), startRooms()]);
+console.log("SIO_REFERENCE=node");
+console.log(`SIO_ECHO_URL=${echo}`);
+console.log(`SIO_ROOMS_URL=${rooms}`);
