@@ -93,9 +93,9 @@ func TestValidNickname(t *testing.T) {
 
 func TestValidateSignUp(t *testing.T) {
 	tests := []struct {
-		name                                string
+		name                               string
 		email, nickname, password, confirm string
-		want                                string // "" for valid
+		want                               string // "" for valid
 	}{
 		{"valid", "ann@example.com", "ann", "s3cret-pass", "s3cret-pass", ""},
 		{"valid hangul", "hong@example.com", "홍길동", "비밀번호는여덟글자", "비밀번호는여덟글자", ""},
