@@ -3,7 +3,10 @@ package realtime
 import (
 	"context"
 	"slices"
+	"sync"
 	"time"
+
+	"github.com/livebuy/shop/internal/realtime/parser"
 )
 
 // BroadcastOperator selects sockets of a namespace and acts on them. It is
@@ -50,7 +53,16 @@ func (b BroadcastOperator) Timeout(d time.Duration) BroadcastOperator {
 
 // Emit sends an event to the selected sockets. The packet is encoded once
 // whatever the number of targets.
-func (b BroadcastOperator) Emit(event string, args ...any) error { panic("not implemented yet") }
+func (b BroadcastOperator) Emit(event string, args ...any) error {
+	if isReserved(event) {
+		return ErrReservedEvent
+	}
+	p := &Packet{Type: parser.Event, Namespace: b.nsp.name, Data: eventData(event, args)}
+	if err := b.nsp.adapter.Broadcast(p, b.options()); err != nil {
+		return errorf("emit %q: %w", event, err)
+	}
+	return nil
+}
 
 // EmitWithAck sends an event to the selected sockets and returns the
 // arguments of each one's acknowledgement, in arrival order. It waits for
@@ -59,22 +71,99 @@ func (b BroadcastOperator) Emit(event string, args ...any) error { panic("not im
 // it. Without a Timeout or a deadline on ctx it may wait forever, since a
 // target that disconnects never acknowledges.
 func (b BroadcastOperator) EmitWithAck(ctx context.Context, event string, args ...any) ([]Args, error) {
-	panic("not implemented yet")
+	if isReserved(event) {
+		return nil, ErrReservedEvent
+	}
+	// As in the Node server: complete once every server has reported how
+	// many clients it reached and that many acknowledgements arrived.
+	var (
+		mu              sync.Mutex
+		responses       []Args
+		expectedClients int
+		reportedServers int
+		expectedServers = -1
+		done            = make(chan struct{})
+		completed       bool
+	)
+	check := func() {
+		if !completed && expectedServers == reportedServers && len(responses) == expectedClients {
+			completed = true
+			close(done)
+		}
+	}
+	result := func() []Args {
+		mu.Lock()
+		defer mu.Unlock()
+		return slices.Clone(responses)
+	}
+	p := &Packet{Type: parser.Event, Namespace: b.nsp.name, Data: eventData(event, args)}
+	err := b.nsp.adapter.BroadcastWithAck(p, b.options(),
+		func(n int) {
+			mu.Lock()
+			defer mu.Unlock()
+			expectedClients += n
+			reportedServers++
+			check()
+		},
+		func(a Args) {
+			mu.Lock()
+			defer mu.Unlock()
+			if !completed {
+				responses = append(responses, a)
+				check()
+			}
+		})
+	if err != nil {
+		return nil, errorf("emit %q: %w", event, err)
+	}
+	n, err := b.nsp.adapter.ServerCount(ctx)
+	if err != nil {
+		return nil, errorf("emit %q: count servers: %w", event, err)
+	}
+	mu.Lock()
+	expectedServers = n
+	check()
+	mu.Unlock()
+
+	var timeout <-chan time.Time
+	if b.flags.Timeout > 0 {
+		t := time.NewTimer(b.flags.Timeout)
+		defer t.Stop()
+		timeout = t.C
+	}
+	select {
+	case <-done:
+		return result(), nil
+	case <-ctx.Done():
+		return result(), ctx.Err()
+	case <-timeout:
+		return result(), ErrAckTimeout
+	}
 }
 
 // FetchSockets returns the selected sockets.
 func (b BroadcastOperator) FetchSockets(ctx context.Context) ([]*RemoteSocket, error) {
-	panic("not implemented yet")
+	details, err := b.nsp.adapter.FetchSockets(ctx, b.options())
+	if err != nil {
+		return nil, errorf("fetch sockets: %w", err)
+	}
+	out := make([]*RemoteSocket, len(details))
+	for i, d := range details {
+		out[i] = &RemoteSocket{SocketDetails: d, nsp: b.nsp}
+	}
+	return out, nil
 }
 
 // SocketsJoin makes the selected sockets join rooms.
-func (b BroadcastOperator) SocketsJoin(rooms ...Room) { panic("not implemented yet") }
+func (b BroadcastOperator) SocketsJoin(rooms ...Room) { b.nsp.adapter.AddSockets(b.options(), rooms) }
 
 // SocketsLeave makes the selected sockets leave rooms.
-func (b BroadcastOperator) SocketsLeave(rooms ...Room) { panic("not implemented yet") }
+func (b BroadcastOperator) SocketsLeave(rooms ...Room) { b.nsp.adapter.DelSockets(b.options(), rooms) }
 
 // DisconnectSockets disconnects the selected sockets; see Socket.Disconnect.
-func (b BroadcastOperator) DisconnectSockets(close bool) { panic("not implemented yet") }
+func (b BroadcastOperator) DisconnectSockets(close bool) {
+	b.nsp.adapter.DisconnectSockets(b.options(), close)
+}
 
 func (b BroadcastOperator) options() *BroadcastOptions {
 	return &BroadcastOptions{Rooms: b.rooms, Except: b.except, Flags: b.flags}

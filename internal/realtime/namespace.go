@@ -2,7 +2,16 @@ package realtime
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"runtime/debug"
+	"slices"
+	"sync"
+	"sync/atomic"
 	"time"
+
+	"github.com/livebuy/shop/internal/realtime/parser"
 )
 
 // Namespace is a communication channel multiplexed over the clients'
@@ -11,6 +20,15 @@ type Namespace struct {
 	name    string
 	srv     *Server
 	adapter Adapter
+	parent  *ParentNamespace // nil for a namespace created by Of
+
+	ackIDs     atomic.Uint64 // shared by the sockets, so a broadcast can use one id for all
+	connecting atomic.Int64  // connection attempts in progress; see Server.acquire
+
+	mu      sync.RWMutex
+	sockets map[SocketID]*Socket
+	mws     []Middleware      // replaced, never modified in place
+	onConn  []func(s *Socket) // replaced, never modified in place
 }
 
 // Name returns the namespace's name, such as "/" or "/chat".
@@ -20,20 +38,37 @@ func (n *Namespace) Name() string { return n.name }
 func (n *Namespace) Adapter() Adapter { return n.adapter }
 
 // Use appends a middleware run for every socket connecting to n.
-func (n *Namespace) Use(mw Middleware) { panic("not implemented yet") }
+func (n *Namespace) Use(mw Middleware) {
+	n.mu.Lock()
+	n.mws = append(slices.Clip(n.mws), mw)
+	n.mu.Unlock()
+}
 
 // OnConnection registers fn to run for every socket that connected to n,
-// after the middlewares accepted it and the client was told so.
-func (n *Namespace) OnConnection(fn func(s *Socket)) { panic("not implemented yet") }
+// after the middlewares accepted it and the client was told so. fn runs on
+// the client's connection goroutine: the client's next packets wait for it.
+func (n *Namespace) OnConnection(fn func(s *Socket)) {
+	n.mu.Lock()
+	n.onConn = append(slices.Clip(n.onConn), fn)
+	n.mu.Unlock()
+}
 
 // Socket returns the socket of n with the given id on this server, or nil.
-func (n *Namespace) Socket(id SocketID) *Socket { panic("not implemented yet") }
+func (n *Namespace) Socket(id SocketID) *Socket {
+	n.mu.RLock()
+	defer n.mu.RUnlock()
+	return n.sockets[id]
+}
 
 // SocketCount returns the number of sockets connected to n on this server.
-func (n *Namespace) SocketCount() int { panic("not implemented yet") }
+func (n *Namespace) SocketCount() int {
+	n.mu.RLock()
+	defer n.mu.RUnlock()
+	return len(n.sockets)
+}
 
 // RoomSize returns the number of sockets of n in room on this server.
-func (n *Namespace) RoomSize(room Room) int { panic("not implemented yet") }
+func (n *Namespace) RoomSize(room Room) int { return n.adapter.RoomSize(room) }
 
 // Broadcast returns an operator targeting every socket of n.
 func (n *Namespace) Broadcast() BroadcastOperator { return BroadcastOperator{nsp: n} }
@@ -81,22 +116,246 @@ func (n *Namespace) SocketsLeave(rooms ...Room) { n.Broadcast().SocketsLeave(roo
 // DisconnectSockets disconnects every socket of n; see Socket.Disconnect.
 func (n *Namespace) DisconnectSockets(close bool) { n.Broadcast().DisconnectSockets(close) }
 
+func (n *Namespace) release() {
+	if n.connecting.Add(-1) == 0 && n.parent != nil && n.srv.opts.CleanupEmptyChildNamespaces {
+		n.srv.removeIfEmpty(n)
+	}
+}
+
+func (n *Namespace) socketList() []*Socket {
+	n.mu.RLock()
+	defer n.mu.RUnlock()
+	out := make([]*Socket, 0, len(n.sockets))
+	for _, s := range n.sockets {
+		out = append(out, s)
+	}
+	return out
+}
+
+// add runs the CONNECT of client c to n: recovery, middlewares, then the
+// connection itself.
+func (n *Namespace) add(c *client, auth json.RawMessage) {
+	if len(auth) == 0 {
+		auth = json.RawMessage("{}")
+	}
+	s := &Socket{nsp: n, client: c, auth: auth}
+	var (
+		rooms  []Room
+		missed [][]any
+	)
+	rec := n.srv.recovery
+	if rec != nil {
+		if sess := n.restore(auth); sess != nil {
+			s.id, s.pid, s.recovered = sess.SID, sess.PID, true
+			s.data.m = sess.Data
+			rooms, missed = sess.Rooms, sess.MissedPackets
+		} else {
+			s.pid = newID()
+		}
+	}
+	if s.id == "" {
+		s.id = SocketID(newID())
+	}
+	if !s.recovered || !rec.SkipMiddlewares {
+		if err := n.runMiddlewares(s); err != nil {
+			var ce *ConnectError
+			if errors.As(err, &ce) {
+				c.sendConnectError(n.name, ce.Message, ce.Data)
+			} else {
+				c.sendConnectError(n.name, err.Error(), nil)
+			}
+			return
+		}
+	}
+	n.connect(s, rooms, missed)
+}
+
+// restore returns the session the CONNECT auth payload asks to recover, or
+// nil.
+func (n *Namespace) restore(auth json.RawMessage) *Session {
+	var a struct {
+		PID    *string `json:"pid"`
+		Offset *string `json:"offset"`
+	}
+	if json.Unmarshal(auth, &a) != nil || a.PID == nil || a.Offset == nil {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	sess, err := n.adapter.RestoreSession(ctx, *a.PID, *a.Offset)
+	if err != nil {
+		n.srv.log.Warn("realtime: restore session", "namespace", n.name, "err", err)
+		return nil
+	}
+	return sess
+}
+
+func (n *Namespace) middlewares() []Middleware {
+	var mws []Middleware
+	if n.parent != nil {
+		mws = n.parent.middlewares()
+	}
+	n.mu.RLock()
+	own := n.mws
+	n.mu.RUnlock()
+	if len(mws) == 0 {
+		return own
+	}
+	return append(slices.Clip(mws), own...)
+}
+
+func (n *Namespace) runMiddlewares(s *Socket) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			n.srv.log.Error("realtime: middleware panic", "namespace", n.name, "panic", r, "stack", string(debug.Stack()))
+			err = &ConnectError{Message: "Internal server error"}
+		}
+	}()
+	for _, mw := range n.middlewares() {
+		if err := mw(s); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// connect registers an accepted socket, tells the client, replays the
+// packets it missed and runs the OnConnection callbacks. Broadcasts that
+// reach the socket before the CONNECT packet is queued are held by the
+// socket and queued after it, so the client sees them in order.
+func (n *Namespace) connect(s *Socket, rooms []Room, missed [][]any) {
+	c := s.client
+	if !c.add(s) {
+		return
+	}
+	n.mu.Lock()
+	n.sockets[s.id] = s
+	n.mu.Unlock()
+	n.adapter.AddAll(s.id, append(slices.Clip(rooms), Room(s.id)))
+
+	resp := parser.Object{{Key: "sid", Value: string(s.id)}}
+	if s.pid != "" {
+		resp = append(resp, parser.Member{Key: "pid", Value: s.pid})
+	}
+	if err := c.send(&parser.Packet{Type: parser.Connect, Namespace: n.name}, resp, false); err != nil {
+		n.srv.log.Debug("realtime: send CONNECT", "namespace", n.name, "err", err)
+	}
+	for _, data := range missed {
+		if err := c.send(&parser.Packet{Type: parser.Event, Namespace: n.name}, data, false); err != nil {
+			n.srv.log.Debug("realtime: replay missed packet", "namespace", n.name, "err", err)
+		}
+	}
+	if !s.open() {
+		// The session closed meanwhile and its sockets were disconnected
+		// while this one was still connecting: undo the registration.
+		n.detach(s)
+		return
+	}
+	n.mu.RLock()
+	onConn := n.onConn
+	n.mu.RUnlock()
+	if n.parent != nil {
+		onConn = append(n.parent.connectionHandlers(), onConn...)
+	}
+	for _, fn := range onConn {
+		n.call(func() { fn(s) })
+	}
+}
+
+// detach removes a socket from the namespace, its adapter and its client.
+func (n *Namespace) detach(s *Socket) {
+	n.adapter.DelAll(s.id)
+	n.mu.Lock()
+	if n.sockets[s.id] == s {
+		delete(n.sockets, s.id)
+	}
+	empty := len(n.sockets) == 0
+	n.mu.Unlock()
+	s.client.remove(s)
+	if empty && n.parent != nil && n.srv.opts.CleanupEmptyChildNamespaces {
+		n.srv.removeIfEmpty(n)
+	}
+}
+
+// call runs an application callback, logging rather than propagating a
+// panic, as net/http does for handlers, so that one faulty handler does not
+// take the server down.
+func (n *Namespace) call(fn func()) {
+	defer func() {
+		if r := recover(); r != nil {
+			n.srv.log.Error("realtime: handler panic", "namespace", n.name, "panic", r, "stack", string(debug.Stack()))
+		}
+	}()
+	fn()
+}
+
 // ParentNamespace creates child namespaces on demand for the names it
 // accepts (see Server.OfFunc). Its middlewares run, before the child's
 // own, for every socket connecting to a child, and its OnConnection
-// callbacks are registered on every child.
+// callbacks run, before the child's own, for every socket of a child.
 type ParentNamespace struct {
-	srv *Server
+	srv   *Server
+	match func(name string, auth json.RawMessage) bool
+
+	mu       sync.RWMutex
+	mws      []Middleware      // replaced, never modified in place
+	onConn   []func(s *Socket) // replaced, never modified in place
+	children []*Namespace      // replaced, never modified in place
 }
 
 // Use appends a middleware run for every socket connecting to a child.
-func (p *ParentNamespace) Use(mw Middleware) { panic("not implemented yet") }
+func (p *ParentNamespace) Use(mw Middleware) {
+	p.mu.Lock()
+	p.mws = append(slices.Clip(p.mws), mw)
+	p.mu.Unlock()
+}
 
-// OnConnection registers fn on every child, present and future.
-func (p *ParentNamespace) OnConnection(fn func(s *Socket)) { panic("not implemented yet") }
+// OnConnection registers fn for the sockets of every child, present and
+// future.
+func (p *ParentNamespace) OnConnection(fn func(s *Socket)) {
+	p.mu.Lock()
+	p.onConn = append(slices.Clip(p.onConn), fn)
+	p.mu.Unlock()
+}
 
 // Emit sends an event to every socket of every child.
-func (p *ParentNamespace) Emit(event string, args ...any) error { panic("not implemented yet") }
+func (p *ParentNamespace) Emit(event string, args ...any) error {
+	var errs []error
+	for _, nsp := range p.Children() {
+		if err := nsp.Emit(event, args...); err != nil {
+			errs = append(errs, fmt.Errorf("namespace %s: %w", nsp.name, err))
+		}
+	}
+	return errors.Join(errs...)
+}
 
-// Children returns the child namespaces created so far.
-func (p *ParentNamespace) Children() []*Namespace { panic("not implemented yet") }
+// Children returns the child namespaces that exist now.
+func (p *ParentNamespace) Children() []*Namespace {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	return slices.Clone(p.children)
+}
+
+func (p *ParentNamespace) middlewares() []Middleware {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	return p.mws
+}
+
+func (p *ParentNamespace) connectionHandlers() []func(s *Socket) {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	return slices.Clip(p.onConn)
+}
+
+func (p *ParentNamespace) addChild(nsp *Namespace) {
+	p.mu.Lock()
+	p.children = append(slices.Clip(p.children), nsp)
+	p.mu.Unlock()
+}
+
+func (p *ParentNamespace) removeChild(nsp *Namespace) {
+	p.mu.Lock()
+	p.children = slices.DeleteFunc(slices.Clone(p.children), func(x *Namespace) bool { return x == nsp })
+	p.mu.Unlock()
+}

@@ -57,20 +57,14 @@ var (
 	ErrDisconnected = errors.New("realtime: socket disconnected")
 )
 
-// reservedEvents are the event names an application may not emit, and that
-// a client may not send, as in the Node server.
-var reservedEvents = map[string]struct{}{
-	"connect":        {},
-	"connect_error":  {},
-	"disconnect":     {},
-	"disconnecting":  {},
-	"newListener":    {},
-	"removeListener": {},
-}
-
+// isReserved reports whether event is one of the names an application may
+// not emit, and that a client may not send, as in the Node server.
 func isReserved(event string) bool {
-	_, ok := reservedEvents[event]
-	return ok
+	switch event {
+	case "connect", "connect_error", "disconnect", "disconnecting", "newListener", "removeListener":
+		return true
+	}
+	return false
 }
 
 // ConnectError refuses a connection from a Middleware with a message and

@@ -3,9 +3,12 @@ package realtime
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"net/http"
 	"regexp"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/livebuy/shop/internal/realtime/engineio"
@@ -49,6 +52,11 @@ type RecoveryOptions struct {
 	SkipMiddlewares bool
 }
 
+const (
+	defaultConnectTimeout           = 45 * time.Second
+	defaultMaxDisconnectionDuration = 2 * time.Minute
+)
+
 // Server is a Socket.IO server. It is an http.Handler for the Engine.IO
 // endpoint, usually mounted at /socket.io/.
 //
@@ -58,13 +66,41 @@ type RecoveryOptions struct {
 type Server struct {
 	*Namespace
 
-	opts   Options
-	engine *engineio.Server
+	opts     Options
+	recovery *RecoveryOptions // normalised copy of opts.ConnectionStateRecovery
+	log      *slog.Logger
+	engine   *engineio.Server
+	closing  atomic.Bool
+
+	mu      sync.RWMutex
+	nsps    map[string]*Namespace
+	parents []*ParentNamespace
 }
 
 // NewServer returns a Server configured by opts.
 func NewServer(opts Options) *Server {
-	panic("realtime: NewServer not implemented yet")
+	if opts.ConnectTimeout <= 0 {
+		opts.ConnectTimeout = defaultConnectTimeout
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	s := &Server{opts: opts, log: opts.Logger, nsps: make(map[string]*Namespace)}
+	if r := opts.ConnectionStateRecovery; r != nil {
+		rc := *r
+		if rc.MaxDisconnectionDuration <= 0 {
+			rc.MaxDisconnectionDuration = defaultMaxDisconnectionDuration
+		}
+		s.recovery = &rc
+	}
+	eopts := opts.Engine
+	eopts.OnSession = s.onSession
+	if eopts.Logger == nil {
+		eopts.Logger = opts.Logger
+	}
+	s.engine = engineio.NewServer(eopts)
+	s.Namespace = s.Of("/")
+	return s
 }
 
 // ServeHTTP serves the Engine.IO endpoint.
@@ -79,13 +115,42 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // The http.Server serving s should be shut down after it, since
 // http.Server.Shutdown does not close WebSocket connections.
 func (s *Server) Shutdown(ctx context.Context) error {
-	panic("realtime: Shutdown not implemented yet")
+	s.closing.Store(true)
+	for _, nsp := range s.namespaces() {
+		for _, sock := range nsp.socketList() {
+			sock.onClose(ReasonServerShuttingDown)
+		}
+	}
+	err := s.engine.Shutdown(ctx)
+	var errs []error
+	if err != nil {
+		errs = append(errs, errorf("shutdown engine: %w", err))
+	}
+	for _, nsp := range s.namespaces() {
+		if err := nsp.adapter.Close(); err != nil {
+			errs = append(errs, errorf("close adapter of %s: %w", nsp.name, err))
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // Of returns the namespace called name ("/chat"), creating it on first
 // use. A name without a leading slash gets one.
 func (s *Server) Of(name string) *Namespace {
-	panic("realtime: Of not implemented yet")
+	name = normalizeName(name)
+	s.mu.RLock()
+	nsp := s.nsps[name]
+	s.mu.RUnlock()
+	if nsp != nil {
+		return nsp
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if nsp = s.nsps[name]; nsp == nil {
+		nsp = s.newNamespace(name, nil)
+		s.nsps[name] = nsp
+	}
+	return nsp
 }
 
 // OfFunc returns a ParentNamespace that creates a child namespace for each
@@ -93,11 +158,91 @@ func (s *Server) Of(name string) *Namespace {
 // payload of the first client asking for it, and runs on that client's
 // connection goroutine.
 func (s *Server) OfFunc(match func(name string, auth json.RawMessage) bool) *ParentNamespace {
-	panic("realtime: OfFunc not implemented yet")
+	p := &ParentNamespace{srv: s, match: match}
+	s.mu.Lock()
+	s.parents = append(s.parents, p)
+	s.mu.Unlock()
+	return p
 }
 
 // OfPattern returns a ParentNamespace that creates a child namespace for
 // each name matched by re. Anchor re (^...$) to match whole names.
 func (s *Server) OfPattern(re *regexp.Regexp) *ParentNamespace {
 	return s.OfFunc(func(name string, _ json.RawMessage) bool { return re.MatchString(name) })
+}
+
+func normalizeName(name string) string {
+	if name == "" || name[0] != '/' {
+		return "/" + name
+	}
+	return name
+}
+
+func (s *Server) newNamespace(name string, parent *ParentNamespace) *Namespace {
+	nsp := &Namespace{name: name, srv: s, parent: parent, sockets: make(map[SocketID]*Socket)}
+	if s.opts.Adapter != nil {
+		nsp.adapter = s.opts.Adapter(nsp)
+	} else {
+		nsp.adapter = NewMemoryAdapter(nsp)
+	}
+	return nsp
+}
+
+// acquire returns the namespace a client asks to connect to, creating it
+// through a ParentNamespace when one accepts the name, and counts the
+// connection attempt so that an empty child is not removed meanwhile; the
+// caller must call nsp.release. It returns nil for an unknown namespace.
+func (s *Server) acquire(name string, auth json.RawMessage) *Namespace {
+	s.mu.RLock()
+	nsp := s.nsps[name]
+	if nsp != nil {
+		nsp.connecting.Add(1)
+	}
+	parents := s.parents
+	s.mu.RUnlock()
+	if nsp != nil {
+		return nsp
+	}
+	for _, p := range parents {
+		if !p.match(name, auth) {
+			continue
+		}
+		s.mu.Lock()
+		nsp = s.nsps[name]
+		if nsp == nil {
+			nsp = s.newNamespace(name, p)
+			s.nsps[name] = nsp
+			p.addChild(nsp)
+		}
+		nsp.connecting.Add(1)
+		s.mu.Unlock()
+		return nsp
+	}
+	return nil
+}
+
+// removeIfEmpty removes a child namespace that has no socket and no
+// connection attempt in progress.
+func (s *Server) removeIfEmpty(nsp *Namespace) {
+	s.mu.Lock()
+	if s.nsps[nsp.name] != nsp || nsp.connecting.Load() != 0 || nsp.SocketCount() != 0 {
+		s.mu.Unlock()
+		return
+	}
+	delete(s.nsps, nsp.name)
+	nsp.parent.removeChild(nsp)
+	s.mu.Unlock()
+	if err := nsp.adapter.Close(); err != nil {
+		s.log.Warn("realtime: close adapter", "namespace", nsp.name, "err", err)
+	}
+}
+
+func (s *Server) namespaces() []*Namespace {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	out := make([]*Namespace, 0, len(s.nsps))
+	for _, nsp := range s.nsps {
+		out = append(out, nsp)
+	}
+	return out
 }
