@@ -1,0 +1,219 @@
+package engineio
+
+import (
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/gorilla/websocket"
+)
+
+// closeFrameTimeout bounds the writing of a close frame.
+const closeFrameTimeout = time.Second
+
+// openWebSocket creates a session for a WebSocket opened without polling
+// first; its open packet is the first frame.
+func (s *Server) openWebSocket(w http.ResponseWriter, r *http.Request) {
+	conn, err := s.upgrader.Upgrade(w, r, nil)
+	if err != nil {
+		s.log.Debug("engineio: websocket upgrade", "remote", r.RemoteAddr, "err", err)
+		return // the upgrader has answered
+	}
+	sess := s.newSession(r, TransportWebSocket)
+	sess.ws = conn
+	if !s.register(sess, 1) {
+		sess.timer.Stop()
+		closeConn(conn)
+		return
+	}
+	if s.opts.OnSession != nil {
+		s.opts.OnSession(sess)
+	}
+	sess.mu.Lock()
+	if sess.state != stateClosed {
+		sess.kickLocked()
+	}
+	sess.mu.Unlock()
+	go s.readLoop(sess, conn, nil)
+}
+
+// serveUpgrade takes a WebSocket offered to a polling session. Until the
+// client's upgrade packet the connection only answers the probe; a second
+// WebSocket for the same session is accepted and closed.
+func (s *Server) serveUpgrade(w http.ResponseWriter, r *http.Request, sess *Session) {
+	if s.opts.DisableUpgrades || !s.polling {
+		writeError(w, errBadRequest)
+		return
+	}
+	conn, err := s.upgrader.Upgrade(w, r, nil)
+	if err != nil {
+		s.log.Debug("engineio: websocket upgrade", "sid", sess.id, "err", err)
+		return
+	}
+	sess.mu.Lock()
+	if sess.state != stateOpen || sess.ws != nil || sess.upgrade != nil {
+		sess.mu.Unlock()
+		closeConn(conn)
+		return
+	}
+	up := &upgrade{conn: conn}
+	sess.upgrade = up
+	up.timer = time.AfterFunc(s.opts.UpgradeTimeout, func() { sess.abortUpgrade(up) })
+	s.wg.Add(1) // the session's own count is held: wg is above zero
+	sess.mu.Unlock()
+	go s.readLoop(sess, conn, up)
+}
+
+// closeConn closes a WebSocket politely: a close frame, then the socket.
+func closeConn(conn *websocket.Conn) {
+	msg := websocket.FormatCloseMessage(websocket.CloseNormalClosure, "")
+	_ = conn.WriteControl(websocket.CloseMessage, msg, time.Now().Add(closeFrameTimeout))
+	_ = conn.Close()
+}
+
+// readLoop is the only reader of conn. While up is non-nil, conn is a
+// probing WebSocket that only answers the probe and waits for the upgrade
+// packet; then it carries the session. It exits when conn fails or is
+// closed, by the peer or by the session's end.
+func (s *Server) readLoop(sess *Session, conn *websocket.Conn, up *upgrade) {
+	defer s.wg.Done()
+	conn.SetReadLimit(s.opts.MaxPayload)
+	for {
+		typ, data, err := conn.ReadMessage()
+		if err != nil {
+			if up != nil {
+				sess.abortUpgrade(up)
+				return
+			}
+			reason := ReasonTransportClose
+			if errors.Is(err, websocket.ErrReadLimit) {
+				reason = ReasonTransportError
+			}
+			sess.terminate(reason, packetClose)
+			return
+		}
+		if up != nil {
+			switch {
+			case typ == websocket.TextMessage && string(data) == "2probe":
+				// conn is not yet the session's transport: no writer
+				// goroutine competes for it.
+				if err := s.probeMsg.writeTo(conn); err != nil {
+					sess.abortUpgrade(up)
+					return
+				}
+				sess.probed(up)
+			case typ == websocket.TextMessage && string(data) == "5":
+				if !sess.completeUpgrade(up) {
+					closeConn(conn)
+					return
+				}
+				up = nil
+			default:
+				sess.abortUpgrade(up)
+				return
+			}
+			continue
+		}
+		p, err := decodeFrame(typ, data)
+		if err != nil {
+			s.log.Debug("engineio: decode websocket frame", "sid", sess.id, "err", err)
+			sess.terminate(ReasonParseError, packetClose)
+			return
+		}
+		sess.onPacket(p)
+	}
+}
+
+// decodeFrame decodes the packet of one WebSocket frame: binary frames are
+// binary messages, text frames hold one packet in its text form.
+func decodeFrame(typ int, data []byte) (packet, error) {
+	if typ == websocket.BinaryMessage {
+		return packet{typ: packetMessage, data: data, binary: true}, nil
+	}
+	return decodeText(data)
+}
+
+// writeLoop writes the queued packets to conn, one frame each. It exits
+// when the queue is empty (kickLocked starts it again on the next packet),
+// when a write fails, or once the close packet is out. Only one runs per
+// session at a time.
+func (s *Session) writeLoop(conn *websocket.Conn) {
+	defer s.srv.wg.Done()
+	for {
+		s.mu.Lock()
+		if s.state == stateClosed || s.head == len(s.queue) {
+			s.writing = false
+			s.releaseQueueLocked()
+			s.mu.Unlock()
+			return
+		}
+		m := s.queue[s.head]
+		s.queue[s.head] = nil
+		s.head++
+		s.mu.Unlock()
+
+		_ = conn.SetWriteDeadline(time.Now().Add(s.srv.writeTimeout))
+		if err := m.writeTo(conn); err != nil {
+			s.terminate(ReasonTransportError, packetClose)
+			return
+		}
+		if m == s.srv.closeMsg {
+			msg := websocket.FormatCloseMessage(websocket.CloseNormalClosure, "")
+			_ = conn.WriteControl(websocket.CloseMessage, msg, time.Now().Add(closeFrameTimeout))
+			s.terminate(ReasonForcedClose, packetClose) // keeps the graceful close's reason
+			return
+		}
+	}
+}
+
+// releaseQueueLocked empties a drained queue, keeping a small backing
+// array for the next burst and dropping a large one.
+func (s *Session) releaseQueueLocked() {
+	if s.head < len(s.queue) {
+		return
+	}
+	if cap(s.queue) > 4 {
+		s.queue = nil
+	} else {
+		s.queue = s.queue[:0]
+	}
+	s.head = 0
+}
+
+// probed records that up answered the probe and ends a pending poll.
+func (s *Session) probed(up *upgrade) {
+	s.mu.Lock()
+	if s.upgrade == up {
+		up.probed = true
+		s.wakePollLocked()
+	}
+	s.mu.Unlock()
+}
+
+// completeUpgrade makes up the session's transport and flushes the queue
+// to it. It fails when the upgrade was abandoned meanwhile.
+func (s *Session) completeUpgrade(up *upgrade) bool {
+	s.mu.Lock()
+	if s.upgrade != up || s.state != stateOpen {
+		s.mu.Unlock()
+		return false
+	}
+	s.upgrade = nil
+	s.ws = up.conn
+	s.wakePollLocked()
+	s.kickLocked()
+	s.mu.Unlock()
+	up.timer.Stop()
+	return true
+}
+
+// abortUpgrade abandons up; the session stays on polling.
+func (s *Session) abortUpgrade(up *upgrade) {
+	s.mu.Lock()
+	if s.upgrade == up {
+		s.upgrade = nil
+	}
+	s.mu.Unlock()
+	up.timer.Stop()
+	_ = up.conn.Close()
+}
