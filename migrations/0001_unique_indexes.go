@@ -10,8 +10,10 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 )
 
-// Index names, stable so that a store can tell from a duplicate key error
-// which rule was broken.
+// Index names. MongoDB names the violated index in a duplicate key error;
+// FerretDB v1 does not (its message stops at the collection), so a store
+// that must tell, say, a taken email from a taken nickname has to look the
+// values up after the error instead of parsing it.
 const (
 	IndexUsersEmail     = "users_email_unique"
 	IndexUsersNickname  = "users_nickname_unique"
@@ -49,12 +51,18 @@ func indexes() map[string][]mongo.IndexModel {
 
 // createIndexes is idempotent: creating an index that exists with the same
 // keys, name and options does nothing.
+//
+// Indexes are created one per command: FerretDB v1.24 panics and drops the
+// connection when one createIndexes command lists two or more indexes that
+// already exist, which is exactly what a second instance starting at the
+// same time sends.
 func createIndexes(ctx context.Context, db *mongo.Database, _ *slog.Logger) error {
 	// A fixed order keeps logs and failures reproducible.
 	for _, coll := range []string{"users", "goods", "carts", "orders"} {
-		models := indexes()[coll]
-		if _, err := db.Collection(coll).Indexes().CreateMany(ctx, models); err != nil {
-			return fmt.Errorf("create indexes on %s: %w", coll, err)
+		for _, model := range indexes()[coll] {
+			if _, err := db.Collection(coll).Indexes().CreateOne(ctx, model); err != nil {
+				return fmt.Errorf("create index on %s: %w", coll, err)
+			}
 		}
 	}
 	return nil

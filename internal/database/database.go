@@ -48,9 +48,10 @@ type DB struct {
 	// stopServer and serverDone are nil unless the embedded server runs.
 	// stopServer cancels the server's context; serverDone is closed when its
 	// goroutine has returned, after every connection and the SQLite backend
-	// are closed.
+	// are closed. serverURI is the server's address (no credentials).
 	stopServer context.CancelFunc
 	serverDone chan struct{}
+	serverURI  string
 
 	closeOnce sync.Once
 	closeErr  error
@@ -79,9 +80,10 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 	return db, nil
 }
 
-// ferretNewMu serialises ferretdb.New, which writes a process-wide version
-// record on every call; two servers started at once (parallel tests) would
-// otherwise race on it.
+// ferretNewMu serialises ferretdb.New, which writes a field of FerretDB's
+// process-wide version record on every call; two servers started at once
+// (parallel tests) would otherwise race on it. It guards that third-party
+// global, not state of ours.
 var ferretNewMu sync.Mutex
 
 func openEmbedded(ctx context.Context, dir string, log *slog.Logger) (*DB, error) {
@@ -114,13 +116,14 @@ func openEmbedded(ctx context.Context, dir string, log *slog.Logger) (*DB, error
 		}
 	}()
 
-	db, err := connect(ctx, srv.MongoDBURI(), DefaultName, log)
+	uri := srv.MongoDBURI()
+	db, err := connect(ctx, uri, DefaultName, log)
 	if err != nil {
 		stop()
 		<-done
 		return nil, fmt.Errorf("database: connect to embedded server: %w", err)
 	}
-	db.stopServer, db.serverDone = stop, done
+	db.stopServer, db.serverDone, db.serverURI = stop, done, uri
 	log.InfoContext(ctx, "embedded database started", "dir", dir, "database", DefaultName)
 	return db, nil
 }
