@@ -357,3 +357,47 @@ func TestAuthenticate(t *testing.T) {
 		})
 	}
 }
+
+func TestLoginSecureCookie(t *testing.T) {
+	tests := []struct {
+		name       string
+		tls        bool
+		configured bool
+		want       bool
+	}{
+		{"plain", false, false, false},
+		{"configured", false, true, true},
+		{"tls", true, false, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := newDirectory()
+			h := auth.NewHandler(auth.HandlerConfig{Tokens: newTokens(t), Credentials: dir, SecureCookie: tt.configured})
+			r := chi.NewRouter()
+			h.Routes(r)
+			srv := httptest.NewUnstartedServer(r)
+			if tt.tls {
+				srv.StartTLS()
+			} else {
+				srv.Start()
+			}
+			defer srv.Close()
+			for _, method := range []string{http.MethodPost, http.MethodDelete} {
+				req, _ := http.NewRequest(method, srv.URL+"/api/auth", strings.NewReader(`{"email":"ann@example.com","password":"annpassword"}`))
+				req.Header.Set("Content-Type", "application/json")
+				res, err := srv.Client().Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				res.Body.Close()
+				sc := res.Header.Get("Set-Cookie")
+				if res.StatusCode != 200 || sc == "" {
+					t.Fatalf("%s: got %d with Set-Cookie %q, want 200 and a cookie", method, res.StatusCode, sc)
+				}
+				if got := hasAttr(sc, "Secure"); got != tt.want {
+					t.Errorf("%s: got Secure %v, want %v (%q)", method, got, tt.want, sc)
+				}
+			}
+		})
+	}
+}
