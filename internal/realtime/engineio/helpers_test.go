@@ -295,3 +295,7 @@ func wsDialer() *websocket.Dialer {
 // ioPipe returns a synchronous in-memory pipe, used as a request body that
 // the test writes as it goes.
 func ioPipe() (*io.PipeReader, *io.PipeWriter) { return io.Pipe() }
+
+func contextWithTimeout(d time.Duration) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.Background(), d)
+}

@@ -271,13 +271,13 @@ func (s *Session) deliver(data []byte, binary bool) {
 // ended at once rather than waiting for the client's next GET.
 func (s *Session) closeGraceful(reason string, discard bool) {
 	s.mu.Lock()
-	if s.state != stateOpen {
-		s.mu.Unlock()
-		return
-	}
-	if discard && s.ws == nil && s.poll == nil {
+	if discard && s.state != stateClosed && s.ws == nil && !s.getBusy {
 		s.mu.Unlock()
 		s.terminate(reason, packetClose)
+		return
+	}
+	if s.state != stateOpen {
+		s.mu.Unlock()
 		return
 	}
 	s.state = stateClosing
