@@ -16,7 +16,7 @@ import (
 // with data and attachments; they are compact, so encoding one again
 // reproduces it byte for byte.
 func Args(data json.RawMessage, attachments [][]byte) ([]any, error) {
-	s := scanner{src: data, findPH: len(attachments) > 0}
+	s := scanner{src: data, findPH: len(attachments) > 0, attachments: len(attachments)}
 	start, end, err := s.run()
 	if err != nil {
 		return nil, fmt.Errorf("%w: arguments: %w", ErrInvalidPacket, err)
@@ -28,51 +28,50 @@ func Args(data json.RawMessage, attachments [][]byte) ([]any, error) {
 	if compact[0] != '[' {
 		return nil, fmt.Errorf("%w: arguments are not a JSON array", ErrInvalidPacket)
 	}
-	if err := checkPlaceholders(s.phs, len(attachments), false); err != nil {
-		return nil, err
-	}
-	v, err := build(compact, attachments, len(s.phs) > 0)
+	args, err := buildArray(compact, attachments, s.nph > 0)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%w: arguments: %w", ErrInvalidPacket, err)
 	}
-	return v.([]any), nil
+	return args, nil
 }
 
-// build turns the valid, compact JSON array or object raw into []any or
-// Object, resolving placeholders in the elements that hold them; hasPH tells
-// whether raw holds any.
-func build(raw []byte, atts [][]byte, hasPH bool) (any, error) {
-	s := scanner{src: raw, pos: 1, findPH: hasPH}
-	if raw[0] == '[' {
-		arr := make([]any, 0, 4)
-		if raw[1] == ']' {
+// buildArray turns the valid, compact JSON array raw into []any, resolving
+// placeholders in the elements that hold them; hasPH tells whether raw holds
+// any.
+func buildArray(raw []byte, atts [][]byte, hasPH bool) ([]any, error) {
+	if raw[1] == ']' {
+		return []any{}, nil
+	}
+	s := scanner{src: raw, pos: 1, findPH: hasPH, attachments: len(atts)}
+	arr := make([]any, 0, 4)
+	for {
+		v, err := s.element(atts)
+		if err != nil {
+			return nil, err
+		}
+		arr = append(arr, v)
+		if s.src[s.pos] == ']' {
 			return arr, nil
 		}
-		for {
-			v, err := s.element(atts)
-			if err != nil {
-				return nil, err
-			}
-			arr = append(arr, v)
-			if s.src[s.pos] == ']' {
-				return arr, nil
-			}
-			s.pos++ // ,
-		}
+		s.pos++ // ,
 	}
-	// An object that is itself a placeholder.
-	s.pos = 0
+}
+
+// buildObject turns the valid, compact JSON object raw, which holds a
+// placeholder, into Object, or into the attachment it names if raw is itself
+// a placeholder.
+func buildObject(raw []byte, atts [][]byte) (any, error) {
+	s := scanner{src: raw, findPH: true, attachments: len(atts)}
 	if err := s.object(); err != nil {
 		return nil, err
 	}
-	if n := len(s.phs); n > 0 && s.phs[n-1].pos == 0 {
-		return atts[s.phs[n-1].num], nil
+	if s.nph > 0 && s.lastPH == 0 {
+		// The last placeholder found, which closes last, starts where raw
+		// does: raw is a placeholder.
+		return atts[s.lastNum], nil
 	}
-	s.pos, s.phs = 1, s.phs[:0]
+	s = scanner{src: raw, pos: 1, findPH: true, attachments: len(atts)}
 	obj := make(Object, 0, 4)
-	if raw[1] == '}' {
-		return obj, nil
-	}
 	for {
 		keyStart := s.pos
 		escaped, err := s.str()
@@ -96,13 +95,17 @@ func build(raw []byte, atts [][]byte, hasPH bool) (any, error) {
 // element scans the next value of a compact container and returns it as
 // json.RawMessage when it holds no placeholder.
 func (s *scanner) element(atts [][]byte) (any, error) {
-	start, n := s.pos, len(s.phs)
+	start, n := s.pos, s.nph
 	if err := s.value(); err != nil {
 		return nil, err
 	}
 	v := s.src[start:s.pos:s.pos]
-	if len(s.phs) == n {
+	switch {
+	case s.nph == n:
 		return json.RawMessage(v), nil
+	case v[0] == '[':
+		return buildArray(v, atts, true)
+	default:
+		return buildObject(v, atts)
 	}
-	return build(v, atts, true)
 }

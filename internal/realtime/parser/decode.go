@@ -139,7 +139,7 @@ func decodeText(data []byte, maxAtt int) (p *Packet, n int, err error) {
 		p.ID, p.HasID = id, true
 	}
 	if i < len(data) {
-		s := scanner{src: data, pos: i, findPH: binary}
+		s := scanner{src: data, pos: i, findPH: binary, attachments: n}
 		start, end, err := s.run()
 		if err != nil {
 			return nil, 0, fmt.Errorf("%w: payload: %w", ErrInvalidPacket, err)
@@ -149,10 +149,8 @@ func decodeText(data []byte, maxAtt int) (p *Packet, n int, err error) {
 		} else {
 			p.Data = data[start:end:end]
 		}
-		if binary {
-			if err := checkPlaceholders(s.phs, n, true); err != nil {
-				return nil, 0, err
-			}
+		if binary && s.nph != n {
+			return nil, 0, fmt.Errorf("%w: %d attachments announced, %d placeholders", ErrInvalidPacket, n, s.nph)
 		}
 	}
 	if err := checkPayload(p); err != nil {
@@ -189,35 +187,6 @@ func checkPayload(p *Packet) error {
 	}
 	if !ok {
 		return fmt.Errorf("%w: invalid payload for a %s packet", ErrInvalidPacket, p.Type)
-	}
-	return nil
-}
-
-// checkPlaceholders verifies that every placeholder names an attachment and
-// no attachment is named twice; with all, every attachment must be named.
-func checkPlaceholders(phs []placeholder, n int, all bool) error {
-	var small uint64
-	var seen []bool
-	if n > 64 {
-		seen = make([]bool, n)
-	}
-	for _, ph := range phs {
-		if ph.num >= n {
-			return fmt.Errorf("%w: placeholder %d out of range of %d attachments", ErrInvalidPacket, ph.num, n)
-		}
-		var dup bool
-		if seen != nil {
-			dup, seen[ph.num] = seen[ph.num], true
-		} else {
-			dup = small&(1<<ph.num) != 0
-			small |= 1 << ph.num
-		}
-		if dup {
-			return fmt.Errorf("%w: placeholder %d used twice", ErrInvalidPacket, ph.num)
-		}
-	}
-	if all && len(phs) != n {
-		return fmt.Errorf("%w: %d attachments announced, %d placeholders", ErrInvalidPacket, n, len(phs))
 	}
 	return nil
 }

@@ -51,17 +51,45 @@ func Encode(p *Packet, data any) (text []byte, attachments [][]byte, err error) 
 // A broadcast should encode its packet once and share the resulting bytes
 // among its targets rather than encode per target.
 func AppendEncode(dst []byte, p *Packet, data any) (text []byte, attachments [][]byte, err error) {
-	start := len(dst)
-	text, attachments, err = appendPacket(dst, p, data)
-	if err != nil {
-		return dst[:start], nil, fmt.Errorf("parser: encode %s packet: %w", p.Type, err)
-	}
-	return text, attachments, nil
+	return appendPacket(dst, p, p.Type, payload{data: data})
 }
 
-func appendPacket(dst []byte, p *Packet, data any) ([]byte, [][]byte, error) {
+// AppendEvent is AppendEncode for the payload [event, args...], the shape of
+// every emit, without building that array or boxing it in an interface.
+// p.Type is ignored: the packet is an Event, or a BinaryEvent when args hold
+// binary data.
+func AppendEvent(dst []byte, p *Packet, event string, args []any) (text []byte, attachments [][]byte, err error) {
+	return appendPacket(dst, p, Event, payload{event: event, args: args, isArgs: true, hasEvent: true})
+}
+
+// AppendAck is AppendEncode for the payload [args...] of an
+// acknowledgement. p.Type is ignored: the packet is an Ack, or a BinaryAck
+// when args hold binary data; p must have an id.
+func AppendAck(dst []byte, p *Packet, args []any) (text []byte, attachments [][]byte, err error) {
+	return appendPacket(dst, p, Ack, payload{args: args, isArgs: true})
+}
+
+// payload is what follows the header: data, or the array [event, args...]
+// (without event unless hasEvent) when isArgs.
+type payload struct {
+	data     any
+	event    string
+	args     []any
+	isArgs   bool
+	hasEvent bool
+}
+
+func appendPacket(dst []byte, p *Packet, typ Type, pl payload) ([]byte, [][]byte, error) {
 	start := len(dst)
-	typ := p.Type
+	text, atts, err := appendPacketTo(dst, p, typ, pl)
+	if err != nil {
+		return dst[:start], nil, fmt.Errorf("parser: encode %s packet: %w", typ, err)
+	}
+	return text, atts, nil
+}
+
+func appendPacketTo(dst []byte, p *Packet, typ Type, pl payload) ([]byte, [][]byte, error) {
+	start := len(dst)
 	switch typ {
 	case BinaryEvent:
 		typ = Event
@@ -69,7 +97,7 @@ func appendPacket(dst []byte, p *Packet, data any) ([]byte, [][]byte, error) {
 		typ = Ack
 	case Connect, Disconnect, Event, Ack, ConnectError:
 	default:
-		return nil, nil, fmt.Errorf("unknown packet type %d", p.Type)
+		return nil, nil, fmt.Errorf("unknown packet type %d", typ)
 	}
 	dst = append(dst, '0'+byte(typ))
 	if nsp := p.Namespace; nsp != "" && nsp != "/" {
@@ -86,10 +114,8 @@ func appendPacket(dst []byte, p *Packet, data any) ([]byte, [][]byte, error) {
 	}
 	dataStart := len(dst)
 	e := encoder{buf: dst}
-	if raw, ok := data.(json.RawMessage); data != nil && (!ok || len(raw) > 0) {
-		if err := e.value(data); err != nil {
-			return nil, nil, err
-		}
+	if err := e.payload(&pl); err != nil {
+		return nil, nil, err
 	}
 	dst = e.buf
 	if err := checkEncodedPayload(typ, dst[dataStart:]); err != nil {
@@ -152,6 +178,46 @@ type encoder struct {
 	rawPH bool // the caller's data holds a "_placeholder" key
 }
 
+func (e *encoder) payload(pl *payload) error {
+	if !pl.isArgs {
+		if raw, ok := pl.data.(json.RawMessage); pl.data == nil || ok && len(raw) == 0 {
+			return nil
+		}
+		return e.value(pl.data)
+	}
+	if !pl.hasEvent {
+		return e.array(pl.args)
+	}
+	e.buf = append(e.buf, '[')
+	e.buf = appendString(e.buf, pl.event)
+	for _, x := range pl.args {
+		e.buf = append(e.buf, ',')
+		if err := e.value(x); err != nil {
+			return err
+		}
+	}
+	e.buf = append(e.buf, ']')
+	return nil
+}
+
+func (e *encoder) array(v []any) error {
+	if err := e.enter(); err != nil {
+		return err
+	}
+	e.buf = append(e.buf, '[')
+	for i, x := range v {
+		if i > 0 {
+			e.buf = append(e.buf, ',')
+		}
+		if err := e.value(x); err != nil {
+			return err
+		}
+	}
+	e.buf = append(e.buf, ']')
+	e.depth--
+	return nil
+}
+
 func (e *encoder) value(v any) error {
 	switch v := v.(type) {
 	case nil:
@@ -189,20 +255,7 @@ func (e *encoder) value(v any) error {
 	case float64:
 		return e.float(v, 64)
 	case []any:
-		if err := e.enter(); err != nil {
-			return err
-		}
-		e.buf = append(e.buf, '[')
-		for i, x := range v {
-			if i > 0 {
-				e.buf = append(e.buf, ',')
-			}
-			if err := e.value(x); err != nil {
-				return err
-			}
-		}
-		e.buf = append(e.buf, ']')
-		e.depth--
+		return e.array(v)
 	case [][]byte:
 		e.buf = append(e.buf, '[')
 		for i, b := range v {
@@ -277,12 +330,12 @@ func (e *encoder) placeholder(b []byte) {
 }
 
 func (e *encoder) raw(v json.RawMessage) error {
-	s := scanner{src: v, out: e.buf, copying: true, findPH: true}
+	s := scanner{src: v, out: e.buf, copying: true, findPH: true, lenientPH: true}
 	if _, _, err := s.run(); err != nil {
 		return fmt.Errorf("json.RawMessage: %w", err)
 	}
 	e.buf = s.out
-	if len(s.phs) > 0 {
+	if s.nph > 0 {
 		e.rawPH = true
 	}
 	return nil

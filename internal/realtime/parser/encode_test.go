@@ -235,3 +235,50 @@ func TestEncodeMatchesEncodingJSON(t *testing.T) {
 		}
 	}
 }
+
+func TestAppendEventAndAck(t *testing.T) {
+	tests := []struct {
+		name  string
+		p     Packet
+		event string
+		ack   bool
+		args  []any
+		want  string
+		atts  int
+	}{
+		{"event no args", Packet{Type: Connect}, "ping", false, nil, `2["ping"]`, 0},
+		{"event empty name", Packet{}, "", false, []any{1}, `2["",1]`, 0},
+		{"event struct", Packet{Namespace: "/live", ID: 4, HasID: true}, "BUY_GOODS", false, []any{buyGoods{Nickname: "a"}},
+			`2/live,4["BUY_GOODS",{"nickname":"a","goodsId":0,"goodsName":"","date":"0001-01-01T00:00:00Z"}]`, 0},
+		{"event raw", Packet{}, "e\"v", false, []any{json.RawMessage(`{"a" : 1}`), "x"}, `2["e\"v",{"a":1},"x"]`, 0},
+		{"event binary", Packet{Type: Ack}, "up", false, []any{[]byte{1}, Object{{"b", []byte{2}}}},
+			`52-["up",{"_placeholder":true,"num":0},{"b":{"_placeholder":true,"num":1}}]`, 2},
+		{"ack empty", Packet{ID: 9, HasID: true}, "", true, nil, `39[]`, 0},
+		{"ack values", Packet{Type: Event, Namespace: "/a", ID: 9, HasID: true}, "", true, []any{nil, "ok"}, `3/a,9[null,"ok"]`, 0},
+		{"ack binary", Packet{ID: 1, HasID: true}, "", true, []any{[]byte{1}}, `61-1[{"_placeholder":true,"num":0}]`, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var got []byte
+			var atts [][]byte
+			var err error
+			if tt.ack {
+				got, atts, err = AppendAck(nil, &tt.p, tt.args)
+			} else {
+				got, atts, err = AppendEvent(nil, &tt.p, tt.event, tt.args)
+			}
+			if err != nil {
+				t.Fatalf("got error %v, want %s", err, tt.want)
+			}
+			if string(got) != tt.want || len(atts) != tt.atts {
+				t.Errorf("got %s with %d attachments, want %s with %d", got, len(atts), tt.want, tt.atts)
+			}
+		})
+	}
+	if _, _, err := AppendAck(nil, &Packet{}, nil); err == nil || !strings.Contains(err.Error(), "missing ack id") {
+		t.Errorf("got error %v for an ack without id, want missing ack id", err)
+	}
+	if got, _, err := AppendEvent([]byte("keep"), &Packet{Namespace: "bad"}, "e", nil); err == nil || string(got) != "keep" {
+		t.Errorf("got %q, %v for a bad namespace, want keep and an error", got, err)
+	}
+}

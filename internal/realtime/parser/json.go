@@ -14,13 +14,6 @@ const maxDepth = 10000
 // {"_placeholder":true,"num":n}.
 const placeholderKey = "_placeholder"
 
-// placeholder is a binary placeholder found by the scanner: where its object
-// starts in the scanned source and the attachment index it names.
-type placeholder struct {
-	pos int
-	num int
-}
-
 // scanner validates one JSON value in a single pass, optionally compacting
 // it and recognising binary placeholders.
 //
@@ -35,8 +28,19 @@ type scanner struct {
 	out     []byte
 	copying bool
 	depth   int
-	findPH  bool
-	phs     []placeholder
+
+	// findPH turns on the recognition of binary placeholders. Each must name
+	// one of attachments attachments, at most once, unless lenientPH is set:
+	// then malformed and repeated placeholders are counted without complaint,
+	// for callers that only need to know whether one is present.
+	findPH      bool
+	lenientPH   bool
+	attachments int
+	nph         int    // placeholders found
+	lastPH      int    // offset in src of the last placeholder found
+	lastNum     int    // attachment named by the last placeholder found
+	seen        uint64 // attachments named so far, when attachments <= 64
+	seenMore    []uint64
 }
 
 // run scans the single JSON value of src[s.pos:], which may be surrounded by
@@ -310,11 +314,38 @@ func (s *scanner) object() error {
 	}
 	s.depth--
 	if isPH {
-		if members != 2 || num < 0 {
-			return s.errorf("malformed binary placeholder")
+		if err := s.placeholder(members == 2, num); err != nil {
+			return err
 		}
-		s.phs = append(s.phs, placeholder{pos: start, num: num})
+		s.nph++
+		s.lastPH, s.lastNum = start, num
 	}
+	return nil
+}
+
+// placeholder checks a placeholder object: well formed, naming an
+// attachment that no earlier placeholder named.
+func (s *scanner) placeholder(twoMembers bool, num int) error {
+	if s.lenientPH {
+		return nil
+	}
+	if !twoMembers || num < 0 {
+		return s.errorf("malformed binary placeholder")
+	}
+	if num >= s.attachments {
+		return s.errorf("placeholder %d out of range of %d attachments", num, s.attachments)
+	}
+	bits := &s.seen
+	if s.attachments > 64 {
+		if s.seenMore == nil {
+			s.seenMore = make([]uint64, (s.attachments+63)/64)
+		}
+		bits = &s.seenMore[num/64]
+	}
+	if *bits&(1<<(num%64)) != 0 {
+		return s.errorf("placeholder %d used twice", num)
+	}
+	*bits |= 1 << (num % 64)
 	return nil
 }
 
