@@ -1,0 +1,208 @@
+// Command shop runs the live-shopping server: the REST API, the Socket.IO
+// endpoint that announces every purchase, and the browser front end, on one
+// HTTP server, with an embedded database unless a MongoDB URI is given.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/livebuy/shop/internal/auth"
+	"github.com/livebuy/shop/internal/database"
+	"github.com/livebuy/shop/internal/goods"
+	"github.com/livebuy/shop/internal/httpapi"
+	"github.com/livebuy/shop/internal/live"
+	"github.com/livebuy/shop/internal/realtime"
+	"github.com/livebuy/shop/internal/realtime/engineio"
+	"github.com/livebuy/shop/internal/users"
+	"github.com/livebuy/shop/migrations"
+	"github.com/livebuy/shop/web"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	err := run(ctx, os.Args[1:], os.Getenv, os.Stdout)
+	if errors.Is(err, flag.ErrHelp) {
+		return
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "shop:", err)
+		os.Exit(1)
+	}
+}
+
+// run starts the shop and serves until ctx ends, then stops it in order:
+// sockets, HTTP, database.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
+	cfg, err := parseConfig(args, getenv, stdout)
+	if err != nil {
+		return err
+	}
+	log := slog.New(slog.NewTextHandler(stdout, &slog.HandlerOptions{Level: cfg.LogLevel}))
+
+	secret := []byte(cfg.JWTSecret)
+	if len(secret) == 0 {
+		if secret, err = loadOrCreateSecret(cfg.DataDir); err != nil {
+			return err
+		}
+	}
+	tokens, err := auth.NewTokens(secret, cfg.TokenTTL)
+	if err != nil {
+		return fmt.Errorf("jwt secret: %w", err)
+	}
+
+	// Listen before the database is ready so that /healthz can tell a load
+	// balancer the shop is starting rather than absent.
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return err
+	}
+	var handler atomic.Pointer[http.Handler]
+	starting := http.Handler(http.HandlerFunc(notReady))
+	handler.Store(&starting)
+	srv := &http.Server{
+		Handler:           http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { (*handler.Load()).ServeHTTP(w, r) }),
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve(ln) }() // ends when srv shuts down
+	log.Info("listening", "addr", ln.Addr().String())
+
+	app, err := start(ctx, cfg, tokens, log)
+	if err != nil {
+		shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.ShutdownTimeout)
+		defer cancel()
+		_ = srv.Shutdown(shutdownCtx)
+		return err
+	}
+	ready := app.router()
+	handler.Store(&ready)
+	log.Info("ready", "database", app.dbKind())
+
+	select {
+	case <-ctx.Done():
+		log.Info("shutting down")
+	case err = <-serveErr:
+		log.Error("server stopped", "err", err)
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.ShutdownTimeout)
+	defer cancel()
+	return app.shutdown(shutdownCtx, srv, err)
+}
+
+func notReady(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Retry-After", "1")
+	httpapi.WriteJSON(w, http.StatusServiceUnavailable, httpapi.ErrorBody{ErrorMessage: "서버를 준비하고 있습니다. 잠시 후 다시 시도해 주세요."})
+}
+
+// app is the wired shop.
+type app struct {
+	cfg    Config
+	log    *slog.Logger
+	db     *database.DB
+	sio    *realtime.Server
+	authn  *auth.Authenticator
+	authH  *auth.Handler
+	usersH *users.Handler
+	goodsH *goods.Handler
+	webH   *web.Handler
+}
+
+// start opens the database, applies the migrations and wires every part.
+func start(ctx context.Context, cfg Config, tokens *auth.Tokens, log *slog.Logger) (*app, error) {
+	openCtx, cancel := context.WithTimeout(ctx, 60*time.Second)
+	defer cancel()
+	db, err := database.Open(openCtx, database.Config{URI: cfg.MongoURI, DataDir: cfg.DataDir, Logger: log})
+	if err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	if err := migrations.Apply(openCtx, db.Database(), log); err != nil {
+		_ = db.Close(context.WithoutCancel(ctx))
+		return nil, fmt.Errorf("migrate database: %w", err)
+	}
+	webH, err := web.NewHandler(web.Assets())
+	if err != nil {
+		_ = db.Close(context.WithoutCancel(ctx))
+		return nil, fmt.Errorf("load web assets: %w", err)
+	}
+
+	userSvc, err := users.NewService(users.NewMongoStore(db.Database()), 0)
+	if err != nil {
+		_ = db.Close(context.WithoutCancel(ctx))
+		return nil, err
+	}
+	authn := auth.NewAuthenticator(tokens, userSvc, log)
+
+	sio := realtime.NewServer(realtime.Options{
+		Engine: engineio.Options{
+			CORS:         engineio.CORS{AllowedOrigins: cfg.AllowedOrigins, AllowCredentials: true},
+			AllowRequest: live.OriginPolicy(cfg.AllowedOrigins),
+			Logger:       log,
+		},
+		Logger: log,
+	})
+	root := sio.Of("/")
+
+	store := goods.NewMongoStore(db.Database())
+	catalog := goods.NewCatalog(store, goods.CatalogOptions{})
+	orders := goods.NewOrders(store, catalog, live.NewBroadcaster(root, log), log)
+	live.Attach(root, live.Config{Auth: authn, Orders: orders, Logger: log})
+
+	return &app{
+		cfg:   cfg,
+		log:   log,
+		db:    db,
+		sio:   sio,
+		authn: authn,
+		authH: auth.NewHandler(auth.HandlerConfig{
+			Tokens: tokens, Credentials: userSvc, SecureCookie: cfg.SecureCookie, Logger: log,
+		}),
+		usersH: users.NewHandler(userSvc, log),
+		goodsH: goods.NewHandler(goods.HandlerConfig{
+			Catalog: catalog, Carts: goods.NewCarts(store, catalog, log), Orders: orders,
+			AdminEmails: cfg.AdminEmails, Logger: log,
+		}),
+		webH: webH,
+	}, nil
+}
+
+func (a *app) dbKind() string {
+	if a.db.Embedded() {
+		return "embedded"
+	}
+	return "mongodb"
+}
+
+// shutdown stops the shop in order: sockets first (net/http does not close
+// hijacked connections), then HTTP, then the database.
+func (a *app) shutdown(ctx context.Context, srv *http.Server, cause error) error {
+	errs := []error{cause}
+	if err := a.sio.Shutdown(ctx); err != nil {
+		errs = append(errs, fmt.Errorf("close sockets: %w", err))
+	}
+	if err := srv.Shutdown(ctx); err != nil {
+		errs = append(errs, fmt.Errorf("stop http: %w", err))
+	}
+	if err := a.db.Close(ctx); err != nil {
+		errs = append(errs, fmt.Errorf("close database: %w", err))
+	}
+	if err := errors.Join(errs...); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	a.log.Info("stopped")
+	return nil
+}
