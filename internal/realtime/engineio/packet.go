@@ -44,10 +44,10 @@ func decodeText(b []byte) (packet, error) {
 // decodeBase64 accepts standard base64 with or without padding, as browsers
 // and the Node client produce either.
 func decodeBase64(src []byte) ([]byte, error) {
-	for len(src) > 0 && src[len(src)-1] == '=' {
-		src = src[:len(src)-1]
-	}
 	enc := base64.RawStdEncoding
+	if len(src)%4 == 0 {
+		enc = base64.StdEncoding
+	}
 	dst := make([]byte, enc.DecodedLen(len(src)))
 	n, err := enc.Decode(dst, src)
 	if err != nil {

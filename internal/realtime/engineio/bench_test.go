@@ -1,0 +1,296 @@
+package engineio
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"runtime"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+)
+
+// benchPayload is a typical Socket.IO event: a purchase notification.
+var benchPayload = []byte(`2["BUY_GOODS",{"nickname":"shopper","goodsId":3,"goodsName":"wireless earbuds","date":"2026-11-21T05:12:34.567Z"}]`)
+
+// BenchmarkMessagePrepare measures building a Message and both of its
+// encodings: the cost a broadcast pays once, whatever its fan-out.
+func BenchmarkMessagePrepare(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		m := NewTextMessage(benchPayload)
+		if _, err := m.prepared(); err != nil {
+			b.Fatal(err)
+		}
+		_ = m.pollingBytes()
+	}
+}
+
+// BenchmarkEncodeForSessions compares the WebSocket frames a broadcast to
+// n sessions needs: one prepared frame shared by all, against one frame
+// built per session.
+func BenchmarkEncodeForSessions(b *testing.B) {
+	for _, n := range []int{100, 10_000} {
+		b.Run(fmt.Sprintf("shared/sessions=%d", n), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				m := NewTextMessage(benchPayload)
+				for range n {
+					if _, err := m.prepared(); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+		})
+		b.Run(fmt.Sprintf("per-session/sessions=%d", n), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				for range n {
+					m := NewTextMessage(benchPayload)
+					if _, err := m.prepared(); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkSend measures Session.Send of one shared Message to 10,000
+// sessions: the enqueue a broadcast does per target.
+func BenchmarkSend(b *testing.B) {
+	srv := NewServer(Options{QueueSize: 1 << 30})
+	sessions := make([]*Session, 10_000)
+	r := httptest.NewRequest(http.MethodGet, "/engine.io/?EIO=4&transport=polling", nil)
+	for i := range sessions {
+		sessions[i] = srv.newSession(r, TransportPolling)
+		sessions[i].timer.Stop()
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		m := NewTextMessage(benchPayload)
+		for _, s := range sessions {
+			if err := s.Send(m); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.StopTimer()
+		for _, s := range sessions {
+			s.mu.Lock()
+			s.takeLocked()
+			s.mu.Unlock()
+		}
+		b.StartTimer()
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(len(sessions)), "ns/session")
+}
+
+// BenchmarkBroadcastWebSocket sends one Message to n WebSocket sessions on
+// loopback per operation and waits until every client has read it.
+func BenchmarkBroadcastWebSocket(b *testing.B) {
+	for _, n := range []int{10, 100, 1000} {
+		b.Run(fmt.Sprintf("sessions=%d", n), func(b *testing.B) {
+			var mu sync.Mutex
+			var sessions []*Session
+			srv := NewServer(Options{QueueSize: 1 << 20, OnSession: func(s *Session) {
+				mu.Lock()
+				sessions = append(sessions, s)
+				mu.Unlock()
+			}})
+			hs := httptest.NewServer(srv)
+			defer hs.Close()
+			url := "ws" + hs.URL[len("http"):] + "/?EIO=4&transport=websocket"
+			var received atomic.Int64
+			var clients sync.WaitGroup
+			conns := make([]*websocket.Conn, n)
+			for i := range conns {
+				c, res, err := websocket.DefaultDialer.Dial(url, nil)
+				if err != nil {
+					b.Fatal(err)
+				}
+				res.Body.Close()
+				conns[i] = c
+				clients.Go(func() {
+					for {
+						_, r, err := c.NextReader()
+						if err != nil {
+							return
+						}
+						_, _ = io.Copy(io.Discard, r)
+						received.Add(1)
+					}
+				})
+			}
+			for received.Load() < int64(n) { // the open packets
+				time.Sleep(time.Millisecond)
+			}
+			b.ReportAllocs()
+			b.ResetTimer()
+			want := int64(n)
+			for b.Loop() {
+				m := NewTextMessage(benchPayload)
+				for _, s := range sessions {
+					if err := s.Send(m); err != nil {
+						b.Fatal(err)
+					}
+				}
+				want += int64(n)
+				for received.Load() < want {
+					runtime.Gosched()
+				}
+			}
+			b.StopTimer()
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			if err := srv.Shutdown(ctx); err != nil {
+				b.Fatal(err)
+			}
+			for _, c := range conns {
+				c.Close()
+			}
+			clients.Wait()
+		})
+	}
+}
+
+func BenchmarkPollingEncode(b *testing.B) {
+	msgs := benchMessages()
+	buf := encodePayload(nil, msgs)
+	b.SetBytes(int64(len(buf)))
+	b.ReportAllocs()
+	for b.Loop() {
+		buf = encodePayload(buf[:0], msgs)
+	}
+}
+
+func BenchmarkPollingDecode(b *testing.B) {
+	body := encodePayload(nil, benchMessages())
+	b.SetBytes(int64(len(body)))
+	b.ReportAllocs()
+	var stack [16]packet
+	for b.Loop() {
+		if _, err := decodePayload(stack[:0], body); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// benchMessages is a polling payload of 16 packets, two of them binary.
+func benchMessages() []*Message {
+	var msgs []*Message
+	for i := range 16 {
+		if i%8 == 7 {
+			msgs = append(msgs, NewBinaryMessage(bytes.Repeat([]byte{byte(i)}, 64)))
+			continue
+		}
+		msgs = append(msgs, NewTextMessage(benchPayload))
+	}
+	return msgs
+}
+
+// idleClientEnv, when set to "url count", makes the test binary a client
+// process that holds count idle WebSocket sessions (TestIdleClientProcess).
+const idleClientEnv = "ENGINEIO_IDLE_CLIENT"
+
+// TestIdleClientProcess is not a test: BenchmarkIdleWebSocketMemory runs
+// the test binary with idleClientEnv so that the clients' memory is not
+// counted with the server's.
+func TestIdleClientProcess(t *testing.T) {
+	spec := os.Getenv(idleClientEnv)
+	if spec == "" {
+		t.Skip("client process for BenchmarkIdleWebSocketMemory")
+	}
+	var url string
+	var n int
+	if _, err := fmt.Sscan(spec, &url, &n); err != nil {
+		t.Fatal(err)
+	}
+	conns := make([]*websocket.Conn, 0, n)
+	for range n {
+		c, res, err := websocket.DefaultDialer.Dial(url, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if _, _, err := c.ReadMessage(); err != nil { // the open packet
+			t.Fatal(err)
+		}
+		conns = append(conns, c)
+	}
+	fmt.Println("ready")
+	_, _ = io.Copy(io.Discard, os.Stdin) // hold the sessions until the parent is done
+	for _, c := range conns {
+		c.Close()
+	}
+}
+
+// BenchmarkIdleWebSocketMemory measures what the server holds per idle
+// WebSocket session (heap and goroutine stacks), with the clients in a
+// separate process. It reports B/session and goroutines/session.
+func BenchmarkIdleWebSocketMemory(b *testing.B) {
+	const n = 5000
+	srv := NewServer(Options{PingInterval: time.Hour})
+	hs := httptest.NewServer(srv)
+	defer hs.Close()
+	url := "ws" + hs.URL[len("http"):] + "/?EIO=4&transport=websocket"
+
+	before, goroutinesBefore := memInUse(), runtime.NumGoroutine()
+	cmd := exec.Command(os.Args[0], "-test.run=^TestIdleClientProcess$")
+	cmd.Env = append(os.Environ(), idleClientEnv+"="+url+" "+strconv.Itoa(n))
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	defer func() {
+		stdin.Close()
+		_ = cmd.Wait()
+	}()
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	if err != nil || line != "ready\n" {
+		b.Fatalf("client process: got %q, %v; want ready", line, err)
+	}
+	for srv.Count() < n {
+		time.Sleep(10 * time.Millisecond)
+	}
+	time.Sleep(100 * time.Millisecond) // let the handshake handlers return
+	after, goroutinesAfter := memInUse(), runtime.NumGoroutine()
+	for b.Loop() {
+		// The measurement above is the result; b.Loop resets reported
+		// metrics, so they are reported after it.
+	}
+	b.ReportMetric(float64(after-before)/n, "B/session")
+	b.ReportMetric(float64(goroutinesAfter-goroutinesBefore)/n, "goroutines/session")
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(ctx); err != nil {
+		b.Fatal(err)
+	}
+}
+
+// memInUse returns the heap and stack memory in use after a full GC.
+func memInUse() uint64 {
+	runtime.GC()
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	return ms.HeapInuse + ms.StackInuse
+}
