@@ -29,22 +29,22 @@ type CartItem struct {
 	Goods    Goods `json:"goods"`
 }
 
-// Carts manages users' carts. A user is named by the hex id of
+// CartService manages users' carts. A user is named by the hex id of
 // auth.Principal.UserID.
-type Carts struct {
+type CartService struct {
 	store   CartStore
 	catalog *Catalog
 	log     *slog.Logger
 	now     func() time.Time
 }
 
-// NewCarts returns a Carts storing in store and checking goods against
+// NewCartService returns a CartService storing in store and checking goods against
 // catalog. A nil log discards.
-func NewCarts(store CartStore, catalog *Catalog, log *slog.Logger) *Carts {
+func NewCartService(store CartStore, catalog *Catalog, log *slog.Logger) *CartService {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Carts{store: store, catalog: catalog, log: log, now: time.Now}
+	return &CartService{store: store, catalog: catalog, log: log, now: time.Now}
 }
 
 // ValidQuantity reports whether q is an allowed line quantity.
@@ -52,7 +52,7 @@ func ValidQuantity(q int64) bool { return q >= MinQuantity && q <= MaxQuantity }
 
 // List returns the user's cart in the order the lines were added, each with
 // its goods. A line whose goods are no longer in the catalogue is left out.
-func (c *Carts) List(ctx context.Context, userID string) ([]CartItem, error) {
+func (c *CartService) List(ctx context.Context, userID string) ([]CartItem, error) {
 	if userID == "" {
 		return nil, errs.E(errs.Unauthorized, msgUnauthorized)
 	}
@@ -78,7 +78,7 @@ func (c *Carts) List(ctx context.Context, userID string) ([]CartItem, error) {
 // Add puts quantity of the goods in the user's cart. When the cart already
 // holds them it returns the original shop's errs.Invalid error (its clients
 // expect 400), and the line is left as it was.
-func (c *Carts) Add(ctx context.Context, userID string, goodsID, quantity int64) error {
+func (c *CartService) Add(ctx context.Context, userID string, goodsID, quantity int64) error {
 	line, err := c.checkLine(ctx, userID, goodsID, quantity)
 	if err != nil {
 		return err
@@ -95,7 +95,7 @@ func (c *Carts) Add(ctx context.Context, userID string, goodsID, quantity int64)
 
 // Set makes quantity the amount of the goods in the user's cart, adding the
 // line when absent (older clients add with PUT).
-func (c *Carts) Set(ctx context.Context, userID string, goodsID, quantity int64) error {
+func (c *CartService) Set(ctx context.Context, userID string, goodsID, quantity int64) error {
 	line, err := c.checkLine(ctx, userID, goodsID, quantity)
 	if err != nil {
 		return err
@@ -108,7 +108,7 @@ func (c *Carts) Set(ctx context.Context, userID string, goodsID, quantity int64)
 
 // Remove takes the goods out of the user's cart; removing what is not there
 // succeeds.
-func (c *Carts) Remove(ctx context.Context, userID string, goodsID int64) error {
+func (c *CartService) Remove(ctx context.Context, userID string, goodsID int64) error {
 	if userID == "" {
 		return errs.E(errs.Unauthorized, msgUnauthorized)
 	}
@@ -121,7 +121,7 @@ func (c *Carts) Remove(ctx context.Context, userID string, goodsID int64) error 
 	return nil
 }
 
-func (c *Carts) checkLine(ctx context.Context, userID string, goodsID, quantity int64) (CartLine, error) {
+func (c *CartService) checkLine(ctx context.Context, userID string, goodsID, quantity int64) (CartLine, error) {
 	if userID == "" {
 		return CartLine{}, errs.E(errs.Unauthorized, msgUnauthorized)
 	}

@@ -32,7 +32,7 @@ type shop struct {
 	notes  *recorder
 	tokens *auth.Tokens
 	users  *userTable
-	orders *goods.Orders
+	orders *goods.OrderService
 }
 
 func newShop(t *testing.T) *shop {
@@ -49,10 +49,10 @@ func newShop(t *testing.T) *shop {
 		users:  &userTable{byID: map[string]auth.Principal{}},
 	}
 	catalog := goods.NewCatalog(s.store, goods.CatalogOptions{})
-	s.orders = goods.NewOrders(s.store, catalog, s.notes, nil)
+	s.orders = goods.NewOrderService(s.store, catalog, s.notes, nil)
 	h := goods.NewHandler(goods.HandlerConfig{
 		Catalog:     catalog,
-		Carts:       goods.NewCarts(s.store, catalog, nil),
+		Carts:       goods.NewCartService(s.store, catalog, nil),
 		Orders:      s.orders,
 		AdminEmails: []string{adminEmail},
 	})

@@ -17,8 +17,8 @@ import (
 // HandlerConfig configures a Handler.
 type HandlerConfig struct {
 	Catalog *Catalog
-	Carts   *Carts
-	Orders  *Orders
+	Carts   *CartService
+	Orders  *OrderService
 	// AdminEmails lists the users who may create goods.
 	AdminEmails []string
 	// Logger receives the details of server faults; nil discards.
@@ -30,8 +30,8 @@ type HandlerConfig struct {
 // auth.Authenticator.Middleware before it.
 type Handler struct {
 	catalog *Catalog
-	carts   *Carts
-	orders  *Orders
+	carts   *CartService
+	orders  *OrderService
 	admins  []string
 	log     *slog.Logger
 }

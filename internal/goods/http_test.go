@@ -64,7 +64,7 @@ func TestGoodsRoutes(t *testing.T) {
 		}
 		for _, tt := range tests {
 			t.Run(tt.query, func(t *testing.T) {
-				body := anon.get("/api/goods" + tt.query).expect(t, http.StatusOK).json(t)
+				body := anon.get("/api/goods"+tt.query).expect(t, http.StatusOK).json(t)
 				if k := keys(t, body); !slices.Equal(k, []string{"goods"}) {
 					t.Fatalf("got keys %v, want [goods]", k)
 				}

@@ -93,10 +93,10 @@ type Notifier interface {
 	OrderPlaced(ctx context.Context, p Purchase)
 }
 
-// Orders places and lists orders. HTTP (POST /api/orders) and the socket
+// OrderService places and lists orders. HTTP (POST /api/orders) and the socket
 // BUY event both go through Place, so both record and announce orders the
 // same way.
-type Orders struct {
+type OrderService struct {
 	store    Store
 	catalog  *Catalog
 	notifier Notifier
@@ -104,13 +104,13 @@ type Orders struct {
 	now      func() time.Time
 }
 
-// NewOrders returns an Orders recording in store, pricing from catalog and
+// NewOrderService returns an OrderService recording in store, pricing from catalog and
 // announcing through n (nil announces nothing). A nil log discards.
-func NewOrders(store Store, catalog *Catalog, n Notifier, log *slog.Logger) *Orders {
+func NewOrderService(store Store, catalog *Catalog, n Notifier, log *slog.Logger) *OrderService {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Orders{store: store, catalog: catalog, notifier: n, log: log, now: time.Now}
+	return &OrderService{store: store, catalog: catalog, notifier: n, log: log, now: time.Now}
 }
 
 // Place records an order of items for buyer, or of the buyer's whole cart
@@ -130,7 +130,7 @@ func NewOrders(store Store, catalog *Catalog, n Notifier, log *slog.Logger) *Ord
 //  5. It tells the Notifier, once.
 //
 // Invalid requests are errs.Invalid, a missing user errs.Unauthorized.
-func (o *Orders) Place(ctx context.Context, buyer Buyer, items []Item) (Order, error) {
+func (o *OrderService) Place(ctx context.Context, buyer Buyer, items []Item) (Order, error) {
 	if buyer.UserID == "" {
 		return Order{}, errs.E(errs.Unauthorized, msgUnauthorized)
 	}
@@ -197,7 +197,7 @@ func (o *Orders) Place(ctx context.Context, buyer Buyer, items []Item) (Order, e
 }
 
 // List returns the user's orders, newest first.
-func (o *Orders) List(ctx context.Context, userID string) ([]Order, error) {
+func (o *OrderService) List(ctx context.Context, userID string) ([]Order, error) {
 	if userID == "" {
 		return nil, errs.E(errs.Unauthorized, msgUnauthorized)
 	}

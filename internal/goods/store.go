@@ -60,7 +60,8 @@ type CartStore interface {
 // OrderStore persists orders.
 type OrderStore interface {
 	// InsertOrder durably records o (its ID is ignored) and returns the id
-	// it was given. When it returns an error the order was not recorded.
+	// it was given. An error means the order cannot be counted as recorded
+	// (a lost connection can leave that unknown), so it is not announced.
 	InsertOrder(ctx context.Context, o Order) (string, error)
 	// Orders returns the user's orders, newest first.
 	Orders(ctx context.Context, userID string) ([]Order, error)
