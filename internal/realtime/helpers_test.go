@@ -99,7 +99,7 @@ func dial(t testing.TB, hs *httptest.Server, transport string, header http.Heade
 			t.Fatalf("read open packet: %v", err)
 		}
 	case "polling":
-		c.http = &http.Client{}
+		c.http = &http.Client{Transport: &http.Transport{}}
 		body := c.get(context.Background(), u.String(), header)
 		frames := splitPayload(body)
 		if len(frames) == 0 {
@@ -353,6 +353,9 @@ func (c *testClient) close() {
 	}
 	if c.cancel != nil {
 		c.cancel()
+	}
+	if c.http != nil {
+		defer c.http.CloseIdleConnections()
 	}
 	select {
 	case <-c.done:
