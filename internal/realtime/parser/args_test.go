@@ -157,6 +157,14 @@ func TestEcho(t *testing.T) {
 			wantText: `2["message-back","\u00e9\ud83d\ude00 é",1.0E+2,-0.5e-3,{"z":{},"a":[null]}]`,
 		},
 		{
+			name: "placeholder-shaped data in a text event",
+			in:   []msg{text(`2["message",{"_placeholder":true,"num":"x"},{"_placeholder":true,"num":0}]`)},
+			reply: func(p *Packet, args []any) (Packet, any) {
+				return Packet{Type: Event}, append([]any{"message-back"}, args[1:]...)
+			},
+			wantText: `2["message-back",{"_placeholder":true,"num":"x"},{"_placeholder":true,"num":0}]`,
+		},
+		{
 			name: "auth payload of a connect",
 			in:   []msg{text(`0/custom,{"token":"abc","n":[1, 2]}`)},
 			reply: func(p *Packet, args []any) (Packet, any) {

@@ -46,7 +46,9 @@ func Encode(p *Packet, data any) (text []byte, attachments [][]byte, err error) 
 }
 
 // AppendEncode is Encode appending the text part to dst, which lets a caller
-// reuse one buffer across packets. On error it returns dst unchanged.
+// reuse one buffer across packets, or start it with the Engine.IO message
+// prefix "4" so that the result is ready to send. On error it returns dst
+// unchanged.
 //
 // A broadcast should encode its packet once and share the resulting bytes
 // among its targets rather than encode per target.
