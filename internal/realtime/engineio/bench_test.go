@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"os/exec"
+	"runtime/pprof"
 	"runtime"
 	"strconv"
 	"sync"
@@ -246,6 +247,8 @@ func BenchmarkIdleWebSocketMemory(b *testing.B) {
 	url := "ws" + hs.URL[len("http"):] + "/?EIO=4&transport=websocket"
 
 	before, goroutinesBefore := memInUse(), runtime.NumGoroutine()
+	var ms0 runtime.MemStats
+	runtime.ReadMemStats(&ms0)
 	cmd := exec.Command(os.Args[0], "-test.run=^TestIdleClientProcess$")
 	cmd.Env = append(os.Environ(), idleClientEnv+"="+url+" "+strconv.Itoa(n))
 	stdin, err := cmd.StdinPipe()
@@ -273,6 +276,13 @@ func BenchmarkIdleWebSocketMemory(b *testing.B) {
 	}
 	time.Sleep(100 * time.Millisecond) // let the handshake handlers return
 	after, goroutinesAfter := memInUse(), runtime.NumGoroutine()
+	var ms1 runtime.MemStats
+	runtime.ReadMemStats(&ms1)
+	b.Logf("heap %d stack %d", (ms1.HeapInuse-ms0.HeapInuse)/n, (ms1.StackInuse-ms0.StackInuse)/n)
+	if f, err := os.Create("/tmp/eio/heap.prof"); err == nil {
+		_ = pprof.WriteHeapProfile(f)
+		f.Close()
+	}
 	for b.Loop() {
 		// The measurement above is the result; b.Loop resets reported
 		// metrics, so they are reported after it.

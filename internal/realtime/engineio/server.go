@@ -32,11 +32,12 @@ const (
 	DefaultQueueSize      = 256
 )
 
-// WebSocket buffer sizes. An idle connection holds only its read buffer;
-// write buffers come from a pool and are used solely for the few frames not
-// prepared in advance (the handshake, the probe answer).
+// WebSocket buffer sizes. Frames are read by frameReader with pooled
+// buffers, so gorilla's read buffer is never used: it gets the smallest
+// size gorilla accepts. Write buffers come from a pool and serve only the
+// few frames not prepared in advance (the handshake, the probe answer).
 const (
-	wsReadBufferSize  = 1024
+	wsReadBufferSize  = 1
 	wsWriteBufferSize = 1024
 )
 
@@ -50,6 +51,7 @@ type Server struct {
 	cors         bool // CORS headers are configured
 	upgrader     websocket.Upgrader
 	writePool    sync.Pool
+	readPool     *sync.Pool
 	closeTimeout time.Duration
 	writeTimeout time.Duration
 
@@ -102,6 +104,7 @@ func NewServer(opts Options) *Server {
 		closeMsg:     newControl(packetClose, ""),
 		probeMsg:     newControl(packetPong, "probe"),
 		sessions:     make(map[string]*Session),
+		readPool:     newReadPool(),
 	}
 	s.upgrader = websocket.Upgrader{
 		ReadBufferSize:  wsReadBufferSize,

@@ -1,7 +1,9 @@
 package engineio
 
 import (
+	"encoding/binary"
 	"errors"
+	"fmt"
 	"net/http"
 	"time"
 
@@ -65,8 +67,11 @@ func (s *Server) serveUpgrade(w http.ResponseWriter, r *http.Request, sess *Sess
 }
 
 // closeConn closes a WebSocket politely: a close frame, then the socket.
-func closeConn(conn *websocket.Conn) {
-	msg := websocket.FormatCloseMessage(websocket.CloseNormalClosure, "")
+func closeConn(conn *websocket.Conn) { closeConnCode(conn, websocket.CloseNormalClosure) }
+
+// closeConnCode closes a WebSocket with a close frame of the given code.
+func closeConnCode(conn *websocket.Conn, code int) {
+	msg := websocket.FormatCloseMessage(code, "")
 	_ = conn.WriteControl(websocket.CloseMessage, msg, time.Now().Add(closeFrameTimeout))
 	_ = conn.Close()
 }
@@ -75,53 +80,122 @@ func closeConn(conn *websocket.Conn) {
 // probing WebSocket that only answers the probe and waits for the upgrade
 // packet; then it carries the session. It exits when conn fails or is
 // closed, by the peer or by the session's end.
+//
+// The loop itself stays tiny: between bursts of frames the goroutine waits
+// here, in a stack that fits the runtime's minimal 2 KiB, while the deep
+// work of a burst happens in readBurst.
 func (s *Server) readLoop(sess *Session, conn *websocket.Conn, up *upgrade) {
 	defer s.wg.Done()
-	conn.SetReadLimit(s.opts.MaxPayload)
+	fr := newFrameReader(conn.NetConn(), s.readPool, s.opts.MaxPayload)
+	defer fr.close()
 	for {
-		typ, data, err := conn.ReadMessage()
-		if err != nil {
-			if up != nil {
-				sess.abortUpgrade(up)
-				return
-			}
-			reason := ReasonTransportClose
-			if errors.Is(err, websocket.ErrReadLimit) {
-				reason = ReasonTransportError
-			}
-			sess.terminate(reason, packetClose)
+		if err := fr.wait(); err != nil {
+			s.readFailed(sess, conn, up, err)
 			return
 		}
-		if up != nil {
-			switch {
-			case typ == websocket.TextMessage && string(data) == "2probe":
-				// conn is not yet the session's transport: no writer
-				// goroutine competes for it.
-				if err := s.probeMsg.writeTo(conn); err != nil {
-					sess.abortUpgrade(up)
-					return
-				}
-				sess.probed(up)
-			case typ == websocket.TextMessage && string(data) == "5":
-				if !sess.completeUpgrade(up) {
-					closeConn(conn)
-					return
-				}
-				up = nil
-			default:
-				sess.abortUpgrade(up)
-				return
-			}
-			continue
-		}
-		p, err := decodeFrame(typ, data)
-		if err != nil {
-			s.log.Debug("engineio: decode websocket frame", "sid", sess.id, "err", err)
-			sess.terminate(ReasonParseError, packetClose)
+		if up = s.readBurst(sess, conn, fr, up); fr.src == nil {
 			return
 		}
-		sess.onPacket(p)
 	}
+}
+
+// readBurst handles the frames of conn until no byte of the stream is left
+// unread. It returns the upgrade still in progress, if any, and clears
+// fr.src when the connection is done with.
+func (s *Server) readBurst(sess *Session, conn *websocket.Conn, fr *frameReader, up *upgrade) *upgrade {
+	for {
+		typ, data, err := fr.next()
+		switch {
+		case err != nil:
+		case typ == opPing:
+			_ = conn.WriteControl(websocket.PongMessage, data, time.Now().Add(closeFrameTimeout))
+		case typ == opPong:
+		case typ == opClose:
+			closeConnCode(conn, closeCode(data))
+			err = errPeerClosed
+		case up != nil:
+			up, err = s.upgradeFrame(sess, conn, up, typ, data)
+		default:
+			var p packet
+			if p, err = decodeFrame(typ, data); err != nil {
+				s.log.Debug("engineio: decode websocket frame", "sid", sess.id, "err", err)
+				sess.terminate(ReasonParseError, packetClose)
+				fr.src = nil
+				return nil
+			}
+			sess.onPacket(p)
+		}
+		if err != nil {
+			s.readFailed(sess, conn, up, err)
+			fr.src = nil
+			return nil
+		}
+		if !fr.pending() {
+			return up
+		}
+	}
+}
+
+// upgradeFrame handles a message of a probing WebSocket: it answers the
+// probe and completes the upgrade. It returns the upgrade still in
+// progress: nil once complete.
+func (s *Server) upgradeFrame(sess *Session, conn *websocket.Conn, up *upgrade, typ int, data []byte) (*upgrade, error) {
+	switch {
+	case typ == websocket.TextMessage && string(data) == "2probe":
+		// conn is not yet the session's transport: no writer goroutine
+		// competes for it.
+		if err := s.probeMsg.writeTo(conn); err != nil {
+			return up, fmt.Errorf("engineio: answer probe: %w", err)
+		}
+		sess.probed(up)
+		return up, nil
+	case typ == websocket.TextMessage && string(data) == "5":
+		if !sess.completeUpgrade(up) {
+			return up, errUpgradeAbandoned
+		}
+		return nil, nil
+	default:
+		return up, fmt.Errorf("%w: packet %q before the upgrade", errInvalidPacket, data)
+	}
+}
+
+// errUpgradeAbandoned reports an upgrade packet after the upgrade timed
+// out or the session closed.
+var errUpgradeAbandoned = errors.New("engineio: upgrade abandoned")
+
+// readFailed ends conn after err: a probing connection is dropped and its
+// session carries on; otherwise the session ends, with a close frame whose
+// code tells the client what it did wrong.
+func (s *Server) readFailed(sess *Session, conn *websocket.Conn, up *upgrade, err error) {
+	if up != nil {
+		if errors.Is(err, errUpgradeAbandoned) {
+			closeConn(conn)
+		}
+		sess.abortUpgrade(up)
+		return
+	}
+	reason := ReasonTransportClose
+	switch {
+	case errors.Is(err, errTooBig):
+		closeConnCode(conn, websocket.CloseMessageTooBig)
+		reason = ReasonTransportError
+	case errors.Is(err, errProtocol):
+		closeConnCode(conn, websocket.CloseProtocolError)
+		reason = ReasonTransportError
+	}
+	sess.terminate(reason, packetClose)
+}
+
+// errPeerClosed reports a close frame of the client.
+var errPeerClosed = errors.New("engineio: websocket closed by the client")
+
+// closeCode returns the status code of a close frame's payload, the code
+// to answer it with: the same, or 1000 when it has none.
+func closeCode(payload []byte) int {
+	if len(payload) < 2 {
+		return websocket.CloseNormalClosure
+	}
+	return int(binary.BigEndian.Uint16(payload))
 }
 
 // decodeFrame decodes the packet of one WebSocket frame: binary frames are
