@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -27,6 +28,7 @@ type Config struct {
 	AllowedOrigins  []string
 	SecureCookie    bool
 	LogLevel        slog.Level
+	BcryptCost      int
 	ShutdownTimeout time.Duration
 }
 
@@ -56,6 +58,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 	fset.StringVar(&admins, "admin-emails", env("SHOP_ADMIN_EMAILS", ""), "comma-separated `emails` of users who may create goods [SHOP_ADMIN_EMAILS]")
 	fset.StringVar(&origins, "allowed-origins", env("SHOP_ALLOWED_ORIGINS", ""), "comma-separated `origins` allowed besides the shop's own, for the API's socket [SHOP_ALLOWED_ORIGINS]")
 	fset.StringVar(&secure, "secure-cookie", env("SHOP_SECURE_COOKIE", "false"), "mark the login cookie Secure even without TLS here (behind a TLS proxy) [SHOP_SECURE_COOKIE]")
+	fset.IntVar(&c.BcryptCost, "bcrypt-cost", 10, "bcrypt `cost` of stored passwords (4-31); each step doubles the work of a login [SHOP_BCRYPT_COST]")
 	fset.StringVar(&level, "log-level", env("SHOP_LOG_LEVEL", "info"), "`level` of logs: debug, info, warn, error [SHOP_LOG_LEVEL]")
 	fset.StringVar(&shutdown, "shutdown-timeout", env("SHOP_SHUTDOWN_TIMEOUT", "10s"), "how long a graceful stop may take, a `duration` [SHOP_SHUTDOWN_TIMEOUT]")
 	if err := fset.Parse(args); err != nil {
@@ -66,6 +69,14 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 	}
 
 	var err error
+	if v := getenv("SHOP_BCRYPT_COST"); v != "" && !flagSet(fset, "bcrypt-cost") {
+		if c.BcryptCost, err = strconv.Atoi(v); err != nil {
+			return Config{}, fmt.Errorf("invalid SHOP_BCRYPT_COST %q", v)
+		}
+	}
+	if c.BcryptCost < 4 || c.BcryptCost > 31 {
+		return Config{}, fmt.Errorf("invalid -bcrypt-cost %d: want 4-31", c.BcryptCost)
+	}
 	if c.TokenTTL, err = time.ParseDuration(tokenTTL); err != nil || c.TokenTTL <= 0 {
 		return Config{}, fmt.Errorf("invalid -token-ttl %q", tokenTTL)
 	}
@@ -85,6 +96,12 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 	c.AdminEmails = splitList(admins, strings.ToLower)
 	c.AllowedOrigins = splitList(origins, func(s string) string { return strings.TrimRight(s, "/") })
 	return c, nil
+}
+
+func flagSet(fset *flag.FlagSet, name string) bool {
+	set := false
+	fset.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
 }
 
 func splitList(s string, norm func(string) string) []string {

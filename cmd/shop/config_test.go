@@ -43,6 +43,12 @@ func TestParseConfig(t *testing.T) {
 			}},
 		{name: "bad level", args: []string{"-log-level", "loud"}, wantErr: true},
 		{name: "bad ttl", env: map[string]string{"SHOP_TOKEN_TTL": "-1h"}, wantErr: true},
+		{name: "bcrypt cost from env", env: map[string]string{"SHOP_BCRYPT_COST": "6"}, check: func(t *testing.T, c Config) {
+			if c.BcryptCost != 6 {
+				t.Errorf("got cost %d, want 6", c.BcryptCost)
+			}
+		}},
+		{name: "bcrypt cost too low", args: []string{"-bcrypt-cost", "3"}, wantErr: true},
 		{name: "bad secure", args: []string{"-secure-cookie", "maybe"}, wantErr: true},
 		{name: "stray argument", args: []string{"serve"}, wantErr: true},
 		{name: "unknown flag", args: []string{"-nope"}, wantErr: true},

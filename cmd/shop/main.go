@@ -140,7 +140,7 @@ func start(ctx context.Context, cfg Config, tokens *auth.Tokens, log *slog.Logge
 		return nil, fmt.Errorf("load web assets: %w", err)
 	}
 
-	userSvc, err := users.NewService(users.NewMongoStore(db.Database()), 0)
+	userSvc, err := users.NewService(users.NewMongoStore(db.Database()), cfg.BcryptCost)
 	if err != nil {
 		_ = db.Close(context.WithoutCancel(ctx))
 		return nil, err
@@ -159,7 +159,7 @@ func start(ctx context.Context, cfg Config, tokens *auth.Tokens, log *slog.Logge
 
 	store := goods.NewMongoStore(db.Database())
 	catalog := goods.NewCatalog(store, goods.CatalogOptions{})
-	orders := goods.NewOrders(store, catalog, live.NewBroadcaster(root, log), log)
+	orders := goods.NewOrderService(store, catalog, live.NewBroadcaster(root, log), log)
 	live.Attach(root, live.Config{Auth: authn, Orders: orders, Logger: log})
 
 	return &app{
@@ -173,7 +173,7 @@ func start(ctx context.Context, cfg Config, tokens *auth.Tokens, log *slog.Logge
 		}),
 		usersH: users.NewHandler(userSvc, log),
 		goodsH: goods.NewHandler(goods.HandlerConfig{
-			Catalog: catalog, Carts: goods.NewCarts(store, catalog, log), Orders: orders,
+			Catalog: catalog, Carts: goods.NewCartService(store, catalog, log), Orders: orders,
 			AdminEmails: cfg.AdminEmails, Logger: log,
 		}),
 		webH: webH,

@@ -30,7 +30,7 @@ type Authenticator interface {
 	Authenticate(ctx context.Context, token string) (auth.Principal, error)
 }
 
-// OrderPlacer records an order; goods.Orders implements it.
+// OrderPlacer records an order; goods.OrderService implements it.
 type OrderPlacer interface {
 	Place(ctx context.Context, buyer goods.Buyer, items []goods.Item) (goods.Order, error)
 }

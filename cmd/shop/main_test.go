@@ -1,0 +1,212 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// logSink collects the shop's log lines and reports the listening address.
+type logSink struct {
+	mu    sync.Mutex
+	buf   bytes.Buffer
+	addr  chan string
+	ready chan struct{}
+	once  sync.Once
+	ronce sync.Once
+}
+
+var addrRE = regexp.MustCompile(`msg=listening addr=(\S+)`)
+
+func newLogSink() *logSink {
+	return &logSink{addr: make(chan string, 1), ready: make(chan struct{})}
+}
+
+func (l *logSink) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.buf.Write(p)
+	if m := addrRE.FindSubmatch(p); m != nil {
+		l.once.Do(func() { l.addr <- string(m[1]) })
+	}
+	if bytes.Contains(p, []byte("msg=ready")) {
+		l.ronce.Do(func() { close(l.ready) })
+	}
+	return len(p), nil
+}
+
+func (l *logSink) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.String()
+}
+
+// startShop runs the shop on a free loopback port with an embedded database
+// and returns its base URL; the shop is stopped, and must stop cleanly, at
+// the end of the test.
+func startShop(t *testing.T, extra ...string) (string, *logSink) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	logs := newLogSink()
+	args := append([]string{"-addr", "127.0.0.1:0", "-data-dir", t.TempDir(), "-log-level", "debug", "-bcrypt-cost", "4"}, extra...)
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, args, func(string) string { return "" }, logs) }()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("run returned %v, want nil after a graceful stop", err)
+			}
+		case <-time.After(30 * time.Second):
+			t.Error("the shop did not stop within 30s")
+		}
+	})
+	var addr string
+	select {
+	case addr = <-logs.addr:
+	case err := <-done:
+		t.Fatalf("run ended early: %v\n%s", err, logs)
+	case <-time.After(30 * time.Second):
+		t.Fatalf("the shop did not listen within 30s\n%s", logs)
+	}
+	select {
+	case <-logs.ready:
+	case <-time.After(60 * time.Second):
+		t.Fatalf("the shop was not ready within 60s\n%s", logs)
+	}
+	return "http://" + addr, logs
+}
+
+func TestRunServesAndStops(t *testing.T) {
+	base, logs := startShop(t, "-jwt-secret", "a-secret-long-enough-for-hs256-signing-000")
+
+	res, err := http.Get(base + "/healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("got /healthz %d, want 200", res.StatusCode)
+	}
+
+	tests := []struct {
+		path, wantType string
+		wantStatus     int
+	}{
+		{"/api/goods", "application/json; charset=utf-8", 200},
+		{"/api/nothing-here", "application/json; charset=utf-8", 404},
+		{"/", "text/html; charset=utf-8", 200},
+		{"/goods.html", "text/html; charset=utf-8", 200},
+		{"/socket.io/?EIO=4&transport=polling", "text/plain; charset=UTF-8", 200},
+		{"/socket.io/?EIO=3&transport=polling", "application/json", 400},
+	}
+	for _, tt := range tests {
+		res, err := http.Get(base + tt.path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode != tt.wantStatus || res.Header.Get("Content-Type") != tt.wantType {
+			t.Errorf("GET %s: got %d %q, want %d %q (%s)", tt.path, res.StatusCode, res.Header.Get("Content-Type"), tt.wantStatus, tt.wantType, body)
+		}
+		if strings.HasPrefix(tt.path, "/api/") && tt.wantStatus >= 400 {
+			var e struct{ ErrorMessage string }
+			if json.Unmarshal(body, &e) != nil || e.ErrorMessage == "" {
+				t.Errorf("GET %s: got body %s, want {\"errorMessage\"}", tt.path, body)
+			}
+		}
+	}
+	if strings.Contains(logs.String(), "a-secret-long-enough") {
+		t.Error("the JWT secret reached the log")
+	}
+}
+
+func TestRunHelp(t *testing.T) {
+	var out bytes.Buffer
+	err := run(context.Background(), []string{"-h"}, func(string) string { return "" }, &out)
+	if !errors.Is(err, flag.ErrHelp) {
+		t.Fatalf("got %v, want flag.ErrHelp", err)
+	}
+	for _, want := range []string{"-addr", "SHOP_ADDR", "-data-dir", "-mongodb-uri", "MONGODB_URI", "-jwt-secret", "-admin-emails", "-allowed-origins", "-log-level"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("help does not mention %s:\n%s", want, out.String())
+		}
+	}
+}
+
+func TestRunRefusesBadConfig(t *testing.T) {
+	err := run(context.Background(), []string{"-jwt-secret", "short"}, func(string) string { return "" }, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "secret") {
+		t.Fatalf("got %v, want an error about the short secret", err)
+	}
+}
+
+// TestLiveWithOfficialClient runs test/shop with the official socket.io
+// client (npm) against a running shop.
+func TestLiveWithOfficialClient(t *testing.T) {
+	if testing.Short() {
+		t.Skip("skipped in -short mode: runs Node")
+	}
+	root, node := nodeSetup(t)
+	base, _ := startShop(t)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, node, "--test", "--test-reporter=spec", "test/shop/")
+	cmd.Dir = root
+	cmd.Env = append(os.Environ(), "SHOP_URL="+base)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = cmd.Stdout
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	sc := bufio.NewScanner(out)
+	for sc.Scan() {
+		t.Log("node: " + sc.Text())
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("node --test test/shop/: %v (see the log above)", err)
+	}
+}
+
+// nodeSetup returns the repository root and the node binary; without Node
+// or the npm packages the test is skipped, except in CI, where it fails.
+func nodeSetup(t *testing.T) (root, node string) {
+	t.Helper()
+	root, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	missing := func(what string) {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("%s is missing; run npm ci", what)
+		}
+		t.Skipf("%s is missing; run npm ci", what)
+	}
+	node, err = exec.LookPath("node")
+	if err != nil {
+		missing("node")
+	}
+	if _, err := os.Stat(filepath.Join(root, "node_modules", "socket.io-client", "package.json")); err != nil {
+		missing("node_modules/socket.io-client")
+	}
+	return root, node
+}
