@@ -34,6 +34,11 @@ type Config struct {
 	// DataDir holds the embedded server's SQLite files; it is created with
 	// mode 0700 if missing. Unused when URI is set.
 	DataDir string
+	// NoSync stops the embedded server from syncing its files to disk after
+	// each write. Writes get many times faster; a crash of the machine (not
+	// of the process) may lose recent writes or corrupt the files. Meant for
+	// tests, whose databases are thrown away.
+	NoSync bool
 	// Logger receives connection events; nil discards them.
 	Logger *slog.Logger
 }
@@ -66,7 +71,7 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 		log = slog.New(slog.DiscardHandler)
 	}
 	if cfg.URI == "" {
-		return openEmbedded(ctx, cfg.DataDir, log)
+		return openEmbedded(ctx, cfg.DataDir, cfg.NoSync, log)
 	}
 	name, hosts, err := describeURI(cfg.URI)
 	if err != nil {
@@ -86,12 +91,21 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 // global, not state of ours.
 var ferretNewMu sync.Mutex
 
-func openEmbedded(ctx context.Context, dir string, log *slog.Logger) (*DB, error) {
+func openEmbedded(ctx context.Context, dir string, noSync bool, log *slog.Logger) (*DB, error) {
 	if dir == "" {
 		return nil, errors.New("database: embedded server needs a data directory")
 	}
+	// FerretDB hands the directory to SQLite inside a "file:" URI without
+	// escaping it, so these characters would cut the path short.
+	if strings.ContainsAny(dir, "?#%") {
+		return nil, fmt.Errorf("database: data directory %q must not contain ?, # or %%", dir)
+	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("database: create data directory: %w", err)
+	}
+	sqliteURL := "file:" + dir + "/"
+	if noSync {
+		sqliteURL += "?_pragma=synchronous(off)"
 	}
 	ferretNewMu.Lock()
 	srv, err := ferretdb.New(&ferretdb.Config{
@@ -99,7 +113,7 @@ func openEmbedded(ctx context.Context, dir string, log *slog.Logger) (*DB, error
 		// FerretDB logs every connection at INFO; only its errors matter here.
 		Logger:    slog.New(errorsOnly{log.With("component", "ferretdb").Handler()}),
 		Handler:   "sqlite",
-		SQLiteURL: "file:" + dir + "/",
+		SQLiteURL: sqliteURL,
 	})
 	ferretNewMu.Unlock()
 	if err != nil {
@@ -129,7 +143,8 @@ func openEmbedded(ctx context.Context, dir string, log *slog.Logger) (*DB, error
 }
 
 func connect(ctx context.Context, uri, name string, log *slog.Logger) (*DB, error) {
-	opts := options.Client().ApplyURI(uri).SetServerSelectionTimeout(10 * time.Second)
+	// The default applies unless the URI sets serverSelectionTimeoutMS.
+	opts := options.Client().SetServerSelectionTimeout(10 * time.Second).ApplyURI(uri)
 	client, err := mongo.Connect(opts)
 	if err != nil {
 		return nil, err

@@ -1,11 +1,15 @@
 package dbtest_test
 
 import (
+	"context"
+	"fmt"
 	"testing"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 
+	"github.com/livebuy/shop/internal/database"
 	"github.com/livebuy/shop/internal/database/dbtest"
+	"github.com/livebuy/shop/migrations"
 )
 
 func TestNewIsEmptyAndPrivate(t *testing.T) {
@@ -56,5 +60,31 @@ func TestContainer(t *testing.T) {
 	}
 	if n != 8 {
 		t.Errorf("got %d goods, want 8", n)
+	}
+}
+
+// BenchmarkEmbedded measures what dbtest.New and dbtest.Migrated cost a
+// test (noSync=true, as dbtest runs it) and what migrating costs the shop
+// at its first start (noSync=false): start an embedded server, optionally
+// migrate, stop it.
+func BenchmarkEmbedded(b *testing.B) {
+	for _, bc := range []struct{ migrate, noSync bool }{{false, true}, {true, true}, {true, false}} {
+		b.Run(fmt.Sprintf("migrate=%v/noSync=%v", bc.migrate, bc.noSync), func(b *testing.B) {
+			ctx := context.Background()
+			for b.Loop() {
+				db, err := database.Open(ctx, database.Config{DataDir: b.TempDir(), NoSync: bc.noSync})
+				if err != nil {
+					b.Fatal(err)
+				}
+				if bc.migrate {
+					if err := migrations.Apply(ctx, db.Database(), nil); err != nil {
+						b.Fatal(err)
+					}
+				}
+				if err := db.Close(ctx); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
