@@ -10,7 +10,6 @@ import (
 	"net/http/httptest"
 	"os"
 	"os/exec"
-	"runtime/pprof"
 	"runtime"
 	"strconv"
 	"sync"
@@ -247,8 +246,6 @@ func BenchmarkIdleWebSocketMemory(b *testing.B) {
 	url := "ws" + hs.URL[len("http"):] + "/?EIO=4&transport=websocket"
 
 	before, goroutinesBefore := memInUse(), runtime.NumGoroutine()
-	var ms0 runtime.MemStats
-	runtime.ReadMemStats(&ms0)
 	cmd := exec.Command(os.Args[0], "-test.run=^TestIdleClientProcess$")
 	cmd.Env = append(os.Environ(), idleClientEnv+"="+url+" "+strconv.Itoa(n))
 	stdin, err := cmd.StdinPipe()
@@ -276,18 +273,13 @@ func BenchmarkIdleWebSocketMemory(b *testing.B) {
 	}
 	time.Sleep(100 * time.Millisecond) // let the handshake handlers return
 	after, goroutinesAfter := memInUse(), runtime.NumGoroutine()
-	var ms1 runtime.MemStats
-	runtime.ReadMemStats(&ms1)
-	b.Logf("heap %d stack %d", (ms1.HeapInuse-ms0.HeapInuse)/n, (ms1.StackInuse-ms0.StackInuse)/n)
-	if f, err := os.Create("/tmp/eio/heap.prof"); err == nil {
-		_ = pprof.WriteHeapProfile(f)
-		f.Close()
-	}
 	for b.Loop() {
 		// The measurement above is the result; b.Loop resets reported
 		// metrics, so they are reported after it.
 	}
-	b.ReportMetric(float64(after-before)/n, "B/session")
+	b.ReportMetric(float64(after.heap+after.stack-before.heap-before.stack)/n, "B/session")
+	b.ReportMetric(float64(after.heap-before.heap)/n, "heap-B/session")
+	b.ReportMetric(float64(after.stack-before.stack)/n, "stack-B/session")
 	b.ReportMetric(float64(goroutinesAfter-goroutinesBefore)/n, "goroutines/session")
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -296,11 +288,13 @@ func BenchmarkIdleWebSocketMemory(b *testing.B) {
 	}
 }
 
-// memInUse returns the heap and stack memory in use after a full GC.
-func memInUse() uint64 {
+// memUse is the memory in use after a full GC.
+type memUse struct{ heap, stack uint64 }
+
+func memInUse() memUse {
 	runtime.GC()
 	runtime.GC()
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
-	return ms.HeapInuse + ms.StackInuse
+	return memUse{heap: ms.HeapInuse, stack: ms.StackInuse}
 }
