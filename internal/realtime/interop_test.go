@@ -304,8 +304,8 @@ func startRoomsServer(t *testing.T) string {
 
 	srv := realtime.NewServer(realtime.Options{
 		Engine: engineio.Options{
-			PingInterval: time.Second,
-			PingTimeout:  3 * time.Second,
+			PingInterval: 500 * time.Millisecond,
+			PingTimeout:  time.Second,
 			CORS:         engineio.CORS{AllowedOrigins: []string{"*"}, AllowCredentials: true},
 		},
 		ConnectTimeout: 2 * time.Second,

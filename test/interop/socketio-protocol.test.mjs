@@ -86,17 +86,6 @@ describe("Socket.IO protocol over WebSocket", { skip }, () => {
       raw.send('42["message","message to main namespace"]');
       assert.equal(await raw.next(), '42["message-back","message to main namespace"]');
     });
-
-    test("events of a namespace the client left are ignored", opts, async (t) => {
-      const raw = await connectMain(t);
-      raw.send("40/custom,");
-      assertConnectAnswer(await raw.next(), "40/custom,");
-      await raw.next();
-      raw.send("41/custom,");
-      raw.send('42/custom,["message","dropped"]');
-      raw.send('42["message","kept"]');
-      assert.equal(await raw.next(), '42["message-back","kept"]');
-    });
   });
 
   describe("message", () => {

@@ -69,10 +69,13 @@ export async function connect(t, client, url, opts = {}) {
 }
 
 // open creates a socket with its own Manager (no sharing between tests) and
-// schedules its disconnection at the end of the test.
+// schedules its disconnection at the end of the test. Every Engine.IO
+// request of the socket carries a unique `tag` query parameter, by which a
+// test server can find the TCP connections of one client.
 export function open(t, client, url, opts = {}) {
   const socket = client.io(url, {
     forceNew: true,
+    query: { tag: randomUUID() },
     reconnectionDelay: 100,
     reconnectionDelayMax: 200,
     randomizationFactor: 0,
@@ -105,6 +108,12 @@ export function connected(socket, ms = STEP) {
     "connect",
   );
 }
+
+// LOST_CONNECTION are the client's disconnect reasons when the server drops
+// the connection: "transport close" when the transport ends cleanly (a
+// WebSocket close, a close packet on polling), "transport error" when a
+// long-poll request fails.
+export const LOST_CONNECTION = ["transport close", "transport error"];
 
 // connectError resolves with the next connect_error; a successful connect
 // fails the test.
