@@ -53,10 +53,10 @@ type DB struct {
 	// stopServer and serverDone are nil unless the embedded server runs.
 	// stopServer cancels the server's context; serverDone is closed when its
 	// goroutine has returned, after every connection and the SQLite backend
-	// are closed. serverURI is the server's address (no credentials).
+	// are closed. serverAddr is the host:port it listens on.
 	stopServer context.CancelFunc
 	serverDone chan struct{}
-	serverURI  string
+	serverAddr string
 
 	closeOnce sync.Once
 	closeErr  error
@@ -137,8 +137,9 @@ func openEmbedded(ctx context.Context, dir string, noSync bool, log *slog.Logger
 		<-done
 		return nil, fmt.Errorf("database: connect to embedded server: %w", err)
 	}
-	db.stopServer, db.serverDone, db.serverURI = stop, done, uri
-	log.InfoContext(ctx, "embedded database started", "dir", dir, "database", DefaultName)
+	db.stopServer, db.serverDone = stop, done
+	db.serverAddr = strings.TrimSuffix(strings.TrimPrefix(uri, "mongodb://"), "/")
+	log.InfoContext(ctx, "embedded database started", "dir", dir, "addr", db.serverAddr, "database", DefaultName)
 	return db, nil
 }
 
@@ -164,6 +165,10 @@ func (db *DB) Database() *mongo.Database { return db.database }
 
 // Embedded reports whether the database is the in-process server.
 func (db *DB) Embedded() bool { return db.serverDone != nil }
+
+// EmbeddedAddr returns the loopback host:port the embedded server listens
+// on, for tools such as mongosh, or "" when the database is not embedded.
+func (db *DB) EmbeddedAddr() string { return db.serverAddr }
 
 // Ping reports whether the database answers.
 func (db *DB) Ping(ctx context.Context) error {

@@ -78,7 +78,7 @@ func TestCloseStopsEverything(t *testing.T) {
 	if !db.Embedded() {
 		t.Fatalf("got Embedded() false, want true")
 	}
-	addr := strings.TrimSuffix(strings.TrimPrefix(db.serverURI, "mongodb://"), "/")
+	addr := db.EmbeddedAddr()
 	if _, err := db.Database().Collection("c").InsertOne(t.Context(), bson.D{{Key: "a", Value: 1}}); err != nil {
 		t.Fatalf("insert: %v", err)
 	}
@@ -196,7 +196,7 @@ func TestOpenURI(t *testing.T) {
 	t.Parallel()
 	server := open(t, Config{DataDir: t.TempDir()})
 	defer closeDB(t, server)
-	host := strings.TrimSuffix(strings.TrimPrefix(server.serverURI, "mongodb://"), "/")
+	host := server.EmbeddedAddr()
 
 	tests := []struct {
 		uri  string
@@ -210,8 +210,8 @@ func TestOpenURI(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.uri, func(t *testing.T) {
 			db := open(t, Config{URI: tt.uri})
-			if db.Embedded() {
-				t.Errorf("got Embedded() true, want false")
+			if db.Embedded() || db.EmbeddedAddr() != "" {
+				t.Errorf("got Embedded() %v, EmbeddedAddr() %q; want false, \"\"", db.Embedded(), db.EmbeddedAddr())
 			}
 			if got := db.Database().Name(); got != tt.want {
 				t.Errorf("database name: got %q, want %q", got, tt.want)
