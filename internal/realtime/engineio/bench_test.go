@@ -199,55 +199,93 @@ func benchMessages() []*Message {
 	return msgs
 }
 
-// idleClientEnv, when set to "url count", makes the test binary a client
-// process that holds count idle WebSocket sessions (TestIdleClientProcess).
+// idleClientEnv, when set to "transport url count", makes the test binary a
+// client process that holds count idle sessions (TestIdleClientProcess).
 const idleClientEnv = "ENGINEIO_IDLE_CLIENT"
 
-// TestIdleClientProcess is not a test: BenchmarkIdleWebSocketMemory runs
-// the test binary with idleClientEnv so that the clients' memory is not
+// TestIdleClientProcess is not a test: the idle memory benchmarks run the
+// test binary with idleClientEnv so that the clients' memory is not
 // counted with the server's.
 func TestIdleClientProcess(t *testing.T) {
 	spec := os.Getenv(idleClientEnv)
 	if spec == "" {
-		t.Skip("client process for BenchmarkIdleWebSocketMemory")
+		t.Skip("client process for the idle memory benchmarks")
 	}
-	var url string
+	var transport, url string
 	var n int
-	if _, err := fmt.Sscan(spec, &url, &n); err != nil {
+	if _, err := fmt.Sscan(spec, &transport, &url, &n); err != nil {
 		t.Fatal(err)
 	}
-	conns := make([]*websocket.Conn, 0, n)
-	for range n {
-		c, res, err := websocket.DefaultDialer.Dial(url, nil)
-		if err != nil {
-			t.Fatal(err)
+	var closers []io.Closer
+	switch transport {
+	case TransportWebSocket:
+		for range n {
+			c, res, err := websocket.DefaultDialer.Dial(url+"&transport=websocket", nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res.Body.Close()
+			if _, _, err := c.ReadMessage(); err != nil { // the open packet
+				t.Fatal(err)
+			}
+			closers = append(closers, c)
 		}
-		res.Body.Close()
-		if _, _, err := c.ReadMessage(); err != nil { // the open packet
-			t.Fatal(err)
+	case TransportPolling:
+		// Every session keeps one GET pending, as an idle browser does.
+		tr := &http.Transport{MaxIdleConnsPerHost: n, MaxConnsPerHost: 0}
+		c := &http.Client{Transport: tr}
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		var polls sync.WaitGroup
+		defer polls.Wait()
+		for range n {
+			res, err := c.Get(url + "&transport=polling")
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(res.Body)
+			res.Body.Close()
+			sid := string(body[len(`0{"sid":"`) : len(`0{"sid":"`)+20])
+			polls.Go(func() {
+				req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url+"&transport=polling&sid="+sid, nil)
+				if res, err := c.Do(req); err == nil {
+					res.Body.Close()
+				}
+			})
 		}
-		conns = append(conns, c)
 	}
 	fmt.Println("ready")
 	_, _ = io.Copy(io.Discard, os.Stdin) // hold the sessions until the parent is done
-	for _, c := range conns {
+	for _, c := range closers {
 		c.Close()
 	}
 }
 
-// BenchmarkIdleWebSocketMemory measures what the server holds per idle
-// WebSocket session (heap and goroutine stacks), with the clients in a
-// separate process. It reports B/session and goroutines/session.
-func BenchmarkIdleWebSocketMemory(b *testing.B) {
-	const n = 5000
+// BenchmarkIdleMemory measures what the server holds per idle session
+// (heap and goroutine stacks), with the clients in a separate process:
+// a WebSocket session, and a polling session with its GET pending. It
+// reports B/session and goroutines/session.
+func BenchmarkIdleMemory(b *testing.B) {
+	for _, tc := range []struct {
+		transport string
+		n         int
+	}{{TransportWebSocket, 5000}, {TransportPolling, 2000}} {
+		b.Run(tc.transport, func(b *testing.B) { benchIdleMemory(b, tc.transport, tc.n) })
+	}
+}
+
+func benchIdleMemory(b *testing.B, transport string, n int) {
 	srv := NewServer(Options{PingInterval: time.Hour})
 	hs := httptest.NewServer(srv)
 	defer hs.Close()
-	url := "ws" + hs.URL[len("http"):] + "/?EIO=4&transport=websocket"
+	url := hs.URL + "/?EIO=4"
+	if transport == TransportWebSocket {
+		url = "ws" + url[len("http"):]
+	}
 
 	before, goroutinesBefore := memInUse(), runtime.NumGoroutine()
 	cmd := exec.Command(os.Args[0], "-test.run=^TestIdleClientProcess$")
-	cmd.Env = append(os.Environ(), idleClientEnv+"="+url+" "+strconv.Itoa(n))
+	cmd.Env = append(os.Environ(), idleClientEnv+"="+transport+" "+url+" "+strconv.Itoa(n))
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		b.Fatal(err)
@@ -268,7 +306,7 @@ func BenchmarkIdleWebSocketMemory(b *testing.B) {
 	if err != nil || line != "ready\n" {
 		b.Fatalf("client process: got %q, %v; want ready", line, err)
 	}
-	for srv.Count() < n {
+	for srv.Count() < n || (transport == TransportPolling && pendingPolls(srv) < n) {
 		time.Sleep(10 * time.Millisecond)
 	}
 	time.Sleep(100 * time.Millisecond) // let the handshake handlers return
@@ -277,15 +315,30 @@ func BenchmarkIdleWebSocketMemory(b *testing.B) {
 		// The measurement above is the result; b.Loop resets reported
 		// metrics, so they are reported after it.
 	}
-	b.ReportMetric(float64(after.heap+after.stack-before.heap-before.stack)/n, "B/session")
-	b.ReportMetric(float64(after.heap-before.heap)/n, "heap-B/session")
-	b.ReportMetric(float64(after.stack-before.stack)/n, "stack-B/session")
-	b.ReportMetric(float64(goroutinesAfter-goroutinesBefore)/n, "goroutines/session")
+	b.ReportMetric(float64(after.heap+after.stack-before.heap-before.stack)/float64(n), "B/session")
+	b.ReportMetric(float64(after.heap-before.heap)/float64(n), "heap-B/session")
+	b.ReportMetric(float64(after.stack-before.stack)/float64(n), "stack-B/session")
+	b.ReportMetric(float64(goroutinesAfter-goroutinesBefore)/float64(n), "goroutines/session")
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if err := srv.Shutdown(ctx); err != nil {
 		b.Fatal(err)
 	}
+}
+
+// pendingPolls counts the sessions of srv with a GET waiting.
+func pendingPolls(srv *Server) int {
+	srv.mu.RLock()
+	defer srv.mu.RUnlock()
+	n := 0
+	for _, s := range srv.sessions {
+		s.mu.Lock()
+		if s.poll != nil {
+			n++
+		}
+		s.mu.Unlock()
+	}
+	return n
 }
 
 // memUse is the memory in use after a full GC.

@@ -42,7 +42,7 @@ type frameOut struct {
 
 func TestFrameReader(t *testing.T) {
 	long := string(bytes.Repeat([]byte("0123456789"), 1000)) // 16-bit length, over readChunk
-	huge := string(bytes.Repeat([]byte("x"), 70_000))         // 64-bit length
+	huge := string(bytes.Repeat([]byte("x"), 70_000))        // 64-bit length
 	cat := func(frames ...[]byte) []byte { return bytes.Join(frames, nil) }
 	tests := []struct {
 		name    string
