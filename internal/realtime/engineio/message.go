@@ -3,6 +3,7 @@ package engineio
 import (
 	"encoding/base64"
 	"sync"
+	"sync/atomic"
 
 	"github.com/gorilla/websocket"
 )
@@ -19,16 +20,19 @@ const (
 )
 
 // Message is one outbound Engine.IO packet. It is immutable once built and
-// may be sent to any number of sessions: its WebSocket frame and its polling
-// encoding are each computed at most once, on first use, whichever
-// goroutine gets there first.
+// may be sent to any number of sessions: its polling encoding is computed
+// at most once, and so is its WebSocket frame (a websocket.PreparedMessage),
+// whichever goroutine gets there first. A Message written to a single
+// WebSocket, such as an acknowledgement, skips the preparation: the first
+// write sends it directly and only a second one prepares the shared frame.
 type Message struct {
 	data   []byte
 	typ    byte // packet type; packetMessage for every Message built outside this package
 	binary bool
-	// single marks a packet written to exactly one session (the handshake):
-	// preparing a shared frame for it would be wasted work.
-	single bool
+
+	// wsWrites counts WebSocket writes, to prepare the frame only for a
+	// message that is written more than once.
+	wsWrites atomic.Int32
 
 	textOnce sync.Once
 	text     []byte // polling encoding; also the WebSocket payload of a text packet
@@ -97,7 +101,9 @@ func (m *Message) prepared() (*websocket.PreparedMessage, error) {
 
 // writeTo writes m as one WebSocket frame.
 func (m *Message) writeTo(c *websocket.Conn) error {
-	if m.single {
+	if m.wsWrites.Add(1) == 1 {
+		// Possibly the only write: preparing a frame (gorilla builds it
+		// through a 4 KiB scratch buffer) would cost more than it saves.
 		if m.binary {
 			return c.WriteMessage(websocket.BinaryMessage, m.data)
 		}

@@ -291,7 +291,6 @@ func (s *Server) openMessage(sid, transport string) *Message {
 	b = append(b, tail...)
 	m := newControl(packetOpen, "")
 	m.data = b
-	m.single = true
 	return m
 }
 
