@@ -159,7 +159,7 @@ func (c *client) sendConnectError(nsp, message string, data any) {
 // send encodes one packet and queues it. It is the path for packets meant
 // for this client alone; broadcasts encode once in the adapter.
 func (c *client) send(p *parser.Packet, data any, volatile bool) error {
-	text, atts, err := parser.Encode(p, data)
+	text, atts, err := encode(p, data)
 	if err != nil {
 		return errorf("%w", err)
 	}
@@ -180,6 +180,15 @@ func (c *client) write(msgs []*engineio.Message, volatile bool) error {
 		return errorf("send: %w", err)
 	}
 	return nil
+}
+
+// encodeBufSize is the initial capacity of the buffer a packet is encoded
+// into: most event packets fit, saving the growth of a smaller buffer.
+const encodeBufSize = 128
+
+// encode encodes a packet meant for one client.
+func encode(p *parser.Packet, data any) ([]byte, [][]byte, error) {
+	return parser.AppendEncode(make([]byte, 0, encodeBufSize), p, data)
 }
 
 // encodeMessages turns an encoded packet into the Engine.IO messages that

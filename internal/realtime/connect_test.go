@@ -3,6 +3,7 @@ package realtime
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"regexp"
 	"strings"
@@ -105,12 +106,17 @@ func TestMiddleware(t *testing.T) {
 			return fmtErr(&ConnectError{Message: "wrapped refusal", Data: "x"})
 		}
 		s.Data().Set("user", auth.Token)
+		s.Join(Room("user:"+auth.Token), "gone")
+		s.Leave("gone")
+		if got := s.Rooms(); len(got) != 2 || got[1] != Room("user:"+auth.Token) {
+			return fmt.Errorf("rooms in middleware: got %v, want [id user:%s]", got, auth.Token)
+		}
 		return nil
 	})
 	users := newEvents()
 	srv.OnConnection(func(s *Socket) {
 		u, _ := s.Data().Get("user")
-		users.add("%v", u)
+		users.add("%v %v", u, s.Rooms()[1:])
 	})
 	tests := []struct {
 		auth, want string
@@ -129,7 +135,7 @@ func TestMiddleware(t *testing.T) {
 				}
 				// The session stays open: the client may try again.
 				c.connect("/", `{"token":"alice"}`)
-				users.expect(t, "alice")
+				users.expect(t, "alice [user:alice]")
 			})
 		}
 	}

@@ -231,7 +231,7 @@ func (n *Namespace) connect(s *Socket, rooms []Room, missed [][]any) {
 	n.mu.Lock()
 	n.sockets[s.id] = s
 	n.mu.Unlock()
-	n.adapter.AddAll(s.id, append(slices.Clip(rooms), Room(s.id)))
+	s.register(rooms)
 
 	resp := parser.Object{{Key: "sid", Value: string(s.id)}}
 	if s.pid != "" {

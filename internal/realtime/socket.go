@@ -54,7 +54,11 @@ type Socket struct {
 	holdMu sync.Mutex // guards held; never held while taking mu
 	held   []heldPacket
 
-	mu              sync.Mutex
+	mu sync.Mutex
+	// registered tells whether the socket is in its adapter; until then
+	// (in middlewares) Join and Leave act on pendingRooms.
+	registered      bool
+	pendingRooms    []Room
 	handlers        map[string][]*listener // slices replaced, never modified in place
 	anyHandlers     []*anyListener         // replaced, never modified in place
 	onDisconnecting []func(reason string)
@@ -118,18 +122,60 @@ func (s *Socket) Recovered() bool { return s.recovered }
 func (s *Socket) Connected() bool { return s.state.Load() != stateClosed }
 
 // Rooms returns the rooms the socket is in, its own room included.
-func (s *Socket) Rooms() []Room { return s.nsp.adapter.SocketRooms(s.id) }
+func (s *Socket) Rooms() []Room {
+	s.mu.Lock()
+	if !s.registered {
+		defer s.mu.Unlock()
+		if s.state.Load() == stateClosed {
+			return nil
+		}
+		return append([]Room{Room(s.id)}, s.pendingRooms...)
+	}
+	s.mu.Unlock()
+	return s.nsp.adapter.SocketRooms(s.id)
+}
 
-// Join adds the socket to rooms. It does nothing once the socket is
+// Join adds the socket to rooms. A middleware may call it: the rooms are
+// joined as the socket connects. It does nothing once the socket is
 // disconnected.
 func (s *Socket) Join(rooms ...Room) {
+	s.mu.Lock()
+	if !s.registered {
+		for _, r := range rooms {
+			if !slices.Contains(s.pendingRooms, r) {
+				s.pendingRooms = append(s.pendingRooms, r)
+			}
+		}
+		s.mu.Unlock()
+		return
+	}
+	s.mu.Unlock()
 	if s.state.Load() != stateClosed {
 		s.nsp.adapter.AddAll(s.id, rooms)
 	}
 }
 
 // Leave removes the socket from room.
-func (s *Socket) Leave(room Room) { s.nsp.adapter.Del(s.id, room) }
+func (s *Socket) Leave(room Room) {
+	s.mu.Lock()
+	if !s.registered {
+		s.pendingRooms = slices.DeleteFunc(s.pendingRooms, func(r Room) bool { return r == room })
+		s.mu.Unlock()
+		return
+	}
+	s.mu.Unlock()
+	s.nsp.adapter.Del(s.id, room)
+}
+
+// register adds the socket, with rooms and those joined meanwhile, to its
+// adapter.
+func (s *Socket) register(rooms []Room) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	rooms = append(slices.Clip(rooms), s.pendingRooms...)
+	s.nsp.adapter.AddAll(s.id, append(rooms, Room(s.id)))
+	s.pendingRooms, s.registered = nil, true
+}
 
 // Emit sends an event to the client. args may be any values encoding/json
 // accepts; []byte values, at any depth of []any, map[string]any and
@@ -414,7 +460,7 @@ func (s *Socket) ackFunc(id uint64) AckFunc {
 		if data == nil {
 			data = []any{}
 		}
-		text, atts, err := parser.Encode(&parser.Packet{Type: parser.Ack, Namespace: s.nsp.name, ID: id, HasID: true}, data)
+		text, atts, err := encode(&parser.Packet{Type: parser.Ack, Namespace: s.nsp.name, ID: id, HasID: true}, data)
 		if err != nil {
 			return errorf("acknowledge: %w", err)
 		}
@@ -496,7 +542,7 @@ func (e Emitter) Emit(event string, args ...any) error {
 		}
 		return nil
 	}
-	text, atts, err := parser.Encode(&parser.Packet{Type: parser.Event, Namespace: s.nsp.name}, data)
+	text, atts, err := encode(&parser.Packet{Type: parser.Event, Namespace: s.nsp.name}, data)
 	if err != nil {
 		return errorf("emit %q: %w", event, err)
 	}
@@ -519,7 +565,7 @@ func (e Emitter) EmitWithAck(ctx context.Context, event string, args ...any) (Ar
 	if !s.addAck(id, func(args Args, err error) { done <- result{args, err} }) {
 		return nil, ErrDisconnected
 	}
-	text, atts, err := parser.Encode(&parser.Packet{Type: parser.Event, Namespace: s.nsp.name, ID: id, HasID: true}, eventData(event, args))
+	text, atts, err := encode(&parser.Packet{Type: parser.Event, Namespace: s.nsp.name, ID: id, HasID: true}, eventData(event, args))
 	if err == nil {
 		err = s.deliver(encodeMessages(text, atts), e.volatile)
 	}
