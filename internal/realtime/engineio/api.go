@@ -98,8 +98,11 @@ const (
 //
 //	func NewTextMessage(data []byte) *Message   // payload of a "4" message packet
 //	func NewBinaryMessage(data []byte) *Message // binary message; "b"+base64 on polling
-//	// A Message is immutable once built; its WebSocket frame is prepared once
-//	// (websocket.PreparedMessage) and its polling form is computed once.
+//	func (m *Message) Binary() bool
+//	func (m *Message) Data() []byte
+//	// A Message is immutable once built and takes ownership of data; its
+//	// WebSocket frame is prepared once (websocket.PreparedMessage) when it is
+//	// written to more than one session, and its polling form is computed once.
 //
 //	func (s *Session) ID() string
 //	func (s *Session) Handshake() *Handshake
@@ -107,7 +110,12 @@ const (
 //	func (s *Session) OnMessage(fn func(data []byte, binary bool)) // data is owned by fn
 //	func (s *Session) OnClose(fn func(reason string))              // called once
 //	func (s *Session) Send(msgs ...*Message) error         // all or none queued, in order
-//	func (s *Session) SendVolatile(msgs ...*Message) bool // dropped when not writable now
+//	func (s *Session) SendVolatile(msgs ...*Message) bool // dropped when the queue cannot take them all
 //	func (s *Session) Close()                             // server close: "1" packet, reason ReasonForcedClose
 //
-// OnMessage callbacks of one session run sequentially, in arrival order.
+//	func (c CORS) AllowsOrigin(origin string) bool // for AllowRequest: the CORS policy for WebSockets too
+//	const TransportPolling, TransportWebSocket
+//	const DefaultPingInterval, DefaultPingTimeout, DefaultUpgradeTimeout, DefaultMaxPayload, DefaultQueueSize
+//
+// OnMessage callbacks of one session run sequentially, in arrival order;
+// OnClose never runs concurrently with one, and none follows it.
