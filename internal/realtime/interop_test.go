@@ -399,6 +399,33 @@ func registerRoomsHandlers(srv *realtime.Server, log *slog.Logger, cutter *connC
 				}
 			}()
 		})
+		s.On("room-ask", func(args realtime.Args, a realtime.AckFunc) {
+			room, payload := realtime.Room(str(args, 0)), arg(args, 1)
+			// As for "ask", the acknowledgements are awaited on a goroutine
+			// of its own, which exits with EmitWithAck.
+			pending.Add(1)
+			go func() {
+				defer pending.Done()
+				replies, err := srv.To(room).Timeout(2*time.Second).EmitWithAck(context.Background(), "question", payload)
+				if err != nil {
+					ack(s, "room-ask", a, map[string]any{"error": err.Error()})
+					return
+				}
+				answers := make([]any, 0, len(replies))
+				for _, r := range replies {
+					answers = append(answers, arg(r, 0))
+				}
+				ack(s, "room-ask", a, map[string]any{"answers": answers})
+			}()
+		})
+		s.On("set-data", func(args realtime.Args, a realtime.AckFunc) {
+			s.Data().Set(str(args, 0), arg(args, 1))
+			ack(s, "set-data", a, true)
+		})
+		s.On("get-data", func(args realtime.Args, a realtime.AckFunc) {
+			v, _ := s.Data().Get(str(args, 0))
+			ack(s, "get-data", a, v)
+		})
 		s.On("drop", func(realtime.Args, realtime.AckFunc) {
 			cutter.cut(s.Handshake().Query.Get("tag"))
 		})

@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import {
   ECHO_URL,
+  STEP,
   TEST_TIMEOUT,
   assertTransport,
   bytes,
@@ -16,6 +17,7 @@ import {
   once,
   open,
   transportModes,
+  withTimeout,
 } from "./support.mjs";
 
 const skip = ECHO_URL ? false : "SIO_ECHO_URL is not set";
@@ -51,6 +53,24 @@ for (const client of clients) {
           const back = once(socket, "message-back");
           socket.emit("message", ...plain);
           assert.deepEqual(await back, plain);
+        });
+
+        test("a burst of events arrives complete and in order", opts, async (t) => {
+          const socket = await connect(t, client, ECHO_URL, mode.opts);
+          const n = 300;
+          const got = [];
+          const all = new Promise((resolve) => {
+            socket.on("message-back", (i, text) => {
+              got.push([i, text]);
+              if (got.length === n) resolve();
+            });
+          });
+          for (let i = 0; i < n; i++) socket.emit("message", i, `m${i}`);
+          await withTimeout(all, STEP, `${n} message-back events`);
+          assert.deepEqual(got, Array.from({ length: n }, (_, i) => [i, `m${i}`]));
+          const empty = once(socket, "message-back");
+          socket.emit("message");
+          assert.deepEqual(await empty, []);
         });
 
         test("message-with-ack is acknowledged with its own arguments", opts, async (t) => {

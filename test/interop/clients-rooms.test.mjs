@@ -84,6 +84,22 @@ for (const client of clients) {
           assert.deepEqual(seen, { outsider: 0, other: 0 });
         });
 
+        test("a broadcast with acks collects every member's acknowledgement", opts, async (t) => {
+          const room = unique("ask");
+          const members = await Promise.all([0, 1, 2].map(() => connect(t, client, ROOMS_URL, mode.opts)));
+          const outsider = await connect(t, client, ROOMS_URL, mode.opts);
+          for (const m of members) {
+            assert.deepEqual(await emitAck(m, "join", room), [true]);
+            m.on("question", (payload, ack) => ack(`${m.id}:${payload}`));
+          }
+          let asked = 0;
+          outsider.on("question", () => asked++);
+          const [reply] = await emitAck(outsider, "room-ask", room, "q");
+          assert.equal(reply.error, undefined, `server ack failed: ${reply.error}`);
+          assert.deepEqual(reply.answers.sort(), members.map((m) => `${m.id}:q`).sort());
+          assert.equal(asked, 0);
+        });
+
         test("a connection dropped by the server is followed by the client's reconnection", opts, async (t) => {
           const socket = await connect(t, client, ROOMS_URL, mode.opts);
           await assertTransport(socket, mode);
@@ -126,6 +142,7 @@ for (const client of clients) {
             assert.equal(socket.recovered, false);
             const firstID = socket.id;
             assert.deepEqual(await emitAck(socket, "join", room), [true]);
+            assert.deepEqual(await emitAck(socket, "set-data", "cart", { items: [1, 2] }), [true]);
 
             // The client needs one broadcast packet to know its offset.
             const before = once(socket, "news");
@@ -155,7 +172,9 @@ for (const client of clients) {
             assert.equal((await missed)[0], "missed");
             const [rooms] = await emitAck(socket, "rooms");
             assert.deepEqual(rooms, [firstID, room].sort());
+            assert.deepEqual(await emitAck(socket, "get-data", "cart"), [{ items: [1, 2] }]);
           });
+
         }
       });
     }

@@ -67,6 +67,18 @@ async function startRooms() {
       io.to(room).emit(event, payload);
       ack(true);
     });
+    socket.on("room-ask", (room, payload, ack) => {
+      io.to(room)
+        .timeout(2000)
+        .emit("question", payload, (err, answers) => {
+          ack(err ? { error: err.message } : { answers });
+        });
+    });
+    socket.on("set-data", (key, value, ack) => {
+      socket.data[key] = value;
+      ack(true);
+    });
+    socket.on("get-data", (key, ack) => ack(socket.data[key] ?? null));
     socket.on("ask", (payload, ack) => {
       socket.timeout(2000).emit("question", payload, (err, answer) => {
         ack(err ? { error: err.message } : { answer });
