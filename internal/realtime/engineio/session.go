@@ -33,8 +33,8 @@ type Session struct {
 	onClose   func(reason string)
 	state     sessionState
 	reason    string // close reason, once state leaves stateOpen
-	// queue[head:] are the packets waiting for a transport. The slice is
-	// dropped when it drains, so that an idle session holds none.
+	// queue[head:] are the packets waiting for a transport. A drained
+	// queue keeps at most a few slots, so an idle session holds little.
 	queue []*Message
 	head  int
 	// ws is the WebSocket carrying the session; nil while on polling.
@@ -113,7 +113,8 @@ func (s *Session) OnClose(fn func(reason string)) {
 // between them, and returns without waiting for the network. It queues all
 // or none: ErrClosed once the session is closing or closed; ErrQueueFull
 // when the queue cannot take them all, in which case the session, a client
-// that does not keep up, is closed with ReasonTransportError.
+// that does not keep up, is closed with ReasonTransportError (OnClose then
+// runs on another goroutine, never inside Send).
 func (s *Session) Send(msgs ...*Message) error {
 	s.mu.Lock()
 	if s.state != stateOpen {
@@ -121,8 +122,15 @@ func (s *Session) Send(msgs ...*Message) error {
 		return ErrClosed
 	}
 	if len(s.queue)-s.head+len(msgs) > s.srv.opts.QueueSize {
+		end := s.endLocked(ReasonTransportError, packetClose)
+		// The rest, OnClose included, runs apart: the caller may be a
+		// broadcast holding locks that OnClose needs.
+		s.srv.wg.Add(1) // the session's own count is held: wg is above zero
 		s.mu.Unlock()
-		s.terminate(ReasonTransportError, packetClose)
+		go func() {
+			defer s.srv.wg.Done()
+			end.run(s)
+		}()
 		return ErrQueueFull
 	}
 	s.pushLocked(msgs...)
@@ -299,9 +307,23 @@ func (s *Session) closeGraceful(reason string, discard bool) {
 // idempotent; the first reason wins, unless a graceful close was under way.
 func (s *Session) terminate(reason string, reply byte) {
 	s.mu.Lock()
+	end := s.endLocked(reason, reply)
+	s.mu.Unlock()
+	end.run(s)
+}
+
+// ending is what remains to do, outside s.mu, once a session is closed.
+type ending struct {
+	ws     *websocket.Conn
+	up     *upgrade
+	finish bool // call OnClose
+	done   bool // the session was closed already: nothing to do
+}
+
+// endLocked marks the session closed and returns what remains to do.
+func (s *Session) endLocked(reason string, reply byte) ending {
 	if s.state == stateClosed {
-		s.mu.Unlock()
-		return
+		return ending{done: true}
 	}
 	if s.state == stateClosing {
 		reason = s.reason
@@ -311,22 +333,28 @@ func (s *Session) terminate(reason string, reply byte) {
 	s.pollReply = reply
 	s.queue, s.head = nil, 0
 	s.timer.Stop()
-	ws, up := s.ws, s.upgrade
+	e := ending{ws: s.ws, up: s.upgrade}
 	s.upgrade = nil
 	s.wakePollLocked()
-	finish := !s.delivering && !s.finished
-	s.finished = s.finished || finish
-	s.mu.Unlock()
+	e.finish = !s.delivering && !s.finished
+	s.finished = s.finished || e.finish
+	return e
+}
 
-	if ws != nil {
-		_ = ws.Close()
+// run closes the transports, forgets the session and calls OnClose.
+func (e ending) run(s *Session) {
+	if e.done {
+		return
 	}
-	if up != nil {
-		up.timer.Stop()
-		_ = up.conn.Close()
+	if e.ws != nil {
+		_ = e.ws.Close()
+	}
+	if e.up != nil {
+		e.up.timer.Stop()
+		_ = e.up.conn.Close()
 	}
 	s.srv.remove(s)
-	if finish {
+	if e.finish {
 		s.finish()
 	}
 }

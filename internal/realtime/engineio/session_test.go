@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"sync"
 	"testing"
 	"time"
 
@@ -220,5 +221,41 @@ func TestShutdownContextExpires(t *testing.T) {
 	close(release)
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("Shutdown: got %v, want the context's deadline error", err)
+	}
+}
+
+// TestQueueFullCallsOnCloseApart checks that a Send that overflows the
+// queue returns before OnClose runs: a broadcast may hold a lock that
+// OnClose takes.
+func TestQueueFullCallsOnCloseApart(t *testing.T) {
+	var mu sync.Mutex
+	closed := make(chan string, 1)
+	ts := newTestServer(t, Options{QueueSize: 1, OnSession: func(sess *Session) {
+		sess.OnClose(func(reason string) {
+			mu.Lock()
+			defer mu.Unlock()
+			closed <- reason
+		})
+	}}, false)
+	ts.handshake(ts.client())
+	sess := ts.nextSession()
+	msg := NewTextMessage([]byte("x"))
+	sent := make(chan error, 1)
+	mu.Lock()
+	go func() {
+		_ = sess.Send(msg)
+		sent <- sess.Send(msg)
+	}()
+	select {
+	case err := <-sent:
+		if !errors.Is(err, ErrQueueFull) {
+			t.Errorf("Send: got %v, want ErrQueueFull", err)
+		}
+	case <-time.After(waitLong):
+		t.Fatal("Send blocked on OnClose")
+	}
+	mu.Unlock()
+	if got := <-closed; got != ReasonTransportError {
+		t.Errorf("close reason: got %q, want %q", got, ReasonTransportError)
 	}
 }
