@@ -43,6 +43,8 @@ const (
 
 // Server is an Engine.IO endpoint. Mount it on the path the clients use
 // ("/engine.io/" or "/socket.io/"); it serves both transports there.
+// A long-polling GET waits up to PingInterval for packets, so the
+// http.Server's WriteTimeout, if any, must be longer.
 type Server struct {
 	opts         Options
 	log          *slog.Logger
@@ -295,7 +297,7 @@ func (s *Server) openMessage(sid, transport string) *Message {
 }
 
 // register adds sess to the server and counts it (plus extra goroutines)
-// in wg. It fails once Shutdown has begun.
+// in wg. It fails once Shutdown has begun, or on a (never seen) sid clash.
 func (s *Server) register(sess *Session, goroutines int) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
