@@ -77,19 +77,19 @@ func moduleRoot(t *testing.T) string {
 // npm clients are missing, unless the CI environment variable is set.
 func requireNode(t *testing.T, root string) string {
 	t.Helper()
-	missing := func(what string) {
+	missing := func(what, fix string) {
 		if os.Getenv("CI") != "" {
-			t.Fatalf("%s is missing; run npm ci", what)
+			t.Fatalf("%s is missing (%s)", what, fix)
 		}
-		t.Skipf("%s is missing; run npm ci to enable the interop tests", what)
+		t.Skipf("%s is missing; %s to enable the interop tests", what, fix)
 	}
 	node, err := exec.LookPath("node")
 	if err != nil {
-		missing("node")
+		missing("node", "install Node.js 20 or later")
 	}
 	for _, pkg := range []string{"socket.io-client", "socket.io-client-v3", "ws"} {
 		if _, err := os.Stat(filepath.Join(root, "node_modules", pkg, "package.json")); err != nil {
-			missing("node_modules/" + pkg)
+			missing("node_modules/"+pkg, "run npm ci")
 		}
 	}
 	return node
