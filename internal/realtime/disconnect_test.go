@@ -177,3 +177,33 @@ func httpDo(t *testing.T, method, u, body string) string {
 	b, _ := io.ReadAll(resp.Body)
 	return string(b)
 }
+
+// TestVolatileDropsForSlowClient sends more volatile packets than the queue
+// of a client that does not poll can hold: they are dropped, the client
+// stays connected and later gets what fitted.
+func TestVolatileDropsForSlowClient(t *testing.T) {
+	const queue = 8
+	srv, hs := newTestServer(t, Options{Engine: engineio.Options{QueueSize: queue}})
+	base := hs.URL + "/socket.io/?EIO=4&transport=polling"
+	body := httpDo(t, http.MethodGet, base, "")
+	i := strings.Index(body, `"sid":"`)
+	if i < 0 {
+		t.Fatalf("got handshake %q, want a sid", body)
+	}
+	sid := body[i+7 : i+7+strings.Index(body[i+7:], `"`)]
+	u := base + "&sid=" + url.QueryEscape(sid)
+	httpDo(t, http.MethodPost, u, "40")
+	httpDo(t, http.MethodGet, u, "") // the CONNECT reply
+	for i := range 3 * queue {
+		if err := srv.Volatile().Emit("tick", i); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := srv.SocketCount(); n != 1 {
+		t.Fatalf("got %d sockets, want the slow client still connected", n)
+	}
+	got := strings.Split(httpDo(t, http.MethodGet, u, ""), "\x1e")
+	if len(got) != queue || got[0] != `42["tick",0]` || got[queue-1] != `42["tick",7]` {
+		t.Fatalf("got %q, want the first %d ticks", got, queue)
+	}
+}

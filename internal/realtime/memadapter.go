@@ -274,9 +274,7 @@ func (a *MemoryAdapter) AddSockets(opts *BroadcastOptions, rooms []Room) {
 // DelSockets makes the selected sockets leave rooms.
 func (a *MemoryAdapter) DelSockets(opts *BroadcastOptions, rooms []Room) {
 	for _, s := range a.collect(nil, opts) {
-		for _, r := range rooms {
-			s.Leave(r)
-		}
+		s.Leave(rooms...)
 	}
 }
 

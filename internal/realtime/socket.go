@@ -155,16 +155,18 @@ func (s *Socket) Join(rooms ...Room) {
 	}
 }
 
-// Leave removes the socket from room.
-func (s *Socket) Leave(room Room) {
+// Leave removes the socket from rooms.
+func (s *Socket) Leave(rooms ...Room) {
 	s.mu.Lock()
 	if !s.registered {
-		s.pendingRooms = slices.DeleteFunc(s.pendingRooms, func(r Room) bool { return r == room })
+		s.pendingRooms = slices.DeleteFunc(s.pendingRooms, func(r Room) bool { return slices.Contains(rooms, r) })
 		s.mu.Unlock()
 		return
 	}
 	s.mu.Unlock()
-	s.nsp.adapter.Del(s.id, room)
+	for _, r := range rooms {
+		s.nsp.adapter.Del(s.id, r)
+	}
 }
 
 // register adds the socket, with rooms and those joined meanwhile, to its
