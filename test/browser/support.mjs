@@ -1,0 +1,165 @@
+// Shared helpers for the browser tests: Debian's Chromium driven by
+// playwright-core (never a downloaded browser), one fresh profile per
+// browser, unique users, and the shop's URL from the environment.
+
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+// SHOP_URL is the running shop under test (browser_test.go starts one).
+export const BASE_URL = (process.env.SHOP_URL || '').replace(/\/$/, '');
+// SHOP_ADMIN_EMAIL may create goods (the shop runs with -admin-emails).
+export const ADMIN_EMAIL = process.env.SHOP_ADMIN_EMAIL || '';
+export const ADMIN_PASSWORD = process.env.SHOP_ADMIN_PASSWORD || 'Admin-pass-8ce1!';
+export const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+
+const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+// SCREENSHOT_DIR is where the tests leave screenshots for people to look at.
+export const SCREENSHOT_DIR = join(repoRoot, 'test-results', 'screenshots');
+
+export const DESKTOP = { width: 1280, height: 800 };
+export const PHONE = { width: 390, height: 844 };
+
+// STEP bounds a single wait; TEST_TIMEOUT a whole scenario.
+export const STEP = 10_000;
+export const TEST_TIMEOUT = 120_000;
+
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+if (!BASE_URL) {
+  throw new Error('SHOP_URL is not set: run these tests through `go test ./test/browser/`');
+}
+
+// url resolves a path against the shop.
+export function url(path) {
+  return BASE_URL + path;
+}
+
+// openBrowser starts Chromium with a fresh profile (its own --user-data-dir,
+// so two browsers share no cookies) and closes it when the test ends. It
+// records every JavaScript dialog (and dismisses it) and every uncaught
+// page error, so tests can assert that none happened.
+export async function openBrowser(t, { viewport = DESKTOP } = {}) {
+  const profile = await mkdtemp(join(tmpdir(), 'shop-chromium-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: CHROMIUM_ARGS,
+    viewport,
+    locale: 'ko-KR',
+    timezoneId: 'Asia/Seoul',
+    baseURL: BASE_URL,
+  });
+  context.setDefaultTimeout(STEP);
+  const dialogs = [];
+  const pageErrors = [];
+  const watch = (page) => {
+    page.on('dialog', (dialog) => {
+      dialogs.push(`${dialog.type()}: ${dialog.message()}`);
+      dialog.dismiss().catch(() => {});
+    });
+    page.on('pageerror', (err) => pageErrors.push(err.message));
+  };
+  context.pages().forEach(watch);
+  context.on('page', watch);
+  t.after(async () => {
+    await context.close();
+    await rm(profile, { recursive: true, force: true });
+  });
+  const page = context.pages()[0] ?? (await context.newPage());
+  return { context, page, dialogs, pageErrors };
+}
+
+// newUser returns credentials no other test uses. Nicknames are 2–20
+// letters and digits; the password does not contain the nickname.
+export function newUser(prefix = 'u') {
+  const id = randomBytes(6).toString('hex');
+  const nickname = `${prefix}${id}`.slice(0, 20);
+  return { email: `${nickname}@example.com`, nickname, password: `Pw-${randomBytes(6).toString('hex')}!` };
+}
+
+// signUp registers user through the API.
+export async function signUp(context, user) {
+  const res = await context.request.post('/api/users', {
+    data: { ...user, confirmPassword: user.password },
+  });
+  assert.equal(res.status(), 201, `sign-up of ${user.email}: got ${res.status()} ${await res.text()}, want 201`);
+}
+
+// logIn signs the browser in through the API; the cookie lands in the
+// browser's jar, since context.request shares it.
+export async function logIn(context, user) {
+  const res = await context.request.post('/api/auth', {
+    data: { email: user.email, password: user.password },
+  });
+  assert.equal(res.status(), 200, `login of ${user.email}: got ${res.status()} ${await res.text()}, want 200`);
+}
+
+// signedInBrowser opens a browser whose user is registered and signed in.
+export async function signedInBrowser(t, options) {
+  const browser = await openBrowser(t, options);
+  const user = newUser();
+  await signUp(browser.context, user);
+  await logIn(browser.context, user);
+  return { ...browser, user };
+}
+
+// waitLive waits until the page's socket is connected and has announced
+// its page, so that broadcasts from then on reach it.
+export async function waitLive(page) {
+  await page.locator('html[data-live="connected"]').waitFor({ state: 'attached' });
+}
+
+// screenshot saves the page under SCREENSHOT_DIR.
+export async function screenshot(page, name) {
+  await mkdir(SCREENSHOT_DIR, { recursive: true });
+  const path = join(SCREENSHOT_DIR, `${name}.png`);
+  await page.screenshot({ path, fullPage: false });
+  return path;
+}
+
+// toastFor is the purchase toast naming nickname.
+export function toastFor(page, nickname) {
+  return page.locator('#toasts .toast').filter({
+    has: page.locator('.toast-nickname', { hasText: nickname }),
+  });
+}
+
+// priceText renders a price as the pages do: thousands separators and 원.
+export function priceText(won) {
+  return `${won.toLocaleString('ko-KR')}원`;
+}
+
+// expectURL waits until the page's URL satisfies ok.
+export async function expectURL(page, ok, timeout = STEP) {
+  try {
+    await page.waitForURL((u) => ok(new URL(u)), { timeout });
+  } catch (err) {
+    throw new Error(`got URL ${page.url()}, want one matching ${ok}: ${err.message}`);
+  }
+}
+
+// expectText waits until locator's text content equals want.
+export async function expectText(locator, want, timeout = STEP) {
+  const deadline = Date.now() + timeout;
+  let got;
+  for (;;) {
+    got = (await locator.textContent({ timeout }))?.trim();
+    if (got === want) return;
+    if (Date.now() > deadline) throw new Error(`got text ${JSON.stringify(got)}, want ${JSON.stringify(want)}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
