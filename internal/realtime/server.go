@@ -26,7 +26,9 @@ type Options struct {
 	ConnectTimeout time.Duration
 
 	// Adapter creates the Adapter of every namespace; nil selects
-	// NewMemoryAdapter.
+	// NewMemoryAdapter. It may be called for a namespace that is then
+	// discarded (two goroutines creating it at once), after which the
+	// adapter's Close is called.
 	Adapter func(nsp *Namespace) Adapter
 
 	// ConnectionStateRecovery, when set, lets a client that lost its
@@ -49,6 +51,11 @@ type RecoveryOptions struct {
 	// SkipMiddlewares connects a recovered socket without running the
 	// namespace's middlewares again. Unlike the Node server, the default is
 	// to run them, so that a revoked credential is noticed.
+	//
+	// As in the Node server, the missed packets are gathered before the
+	// middlewares run and the socket joins its rooms after them: a packet
+	// broadcast to its rooms while the middlewares run reaches it neither
+	// way.
 	SkipMiddlewares bool
 }
 
@@ -144,11 +151,32 @@ func (s *Server) Of(name string) *Namespace {
 	if nsp != nil {
 		return nsp
 	}
+	return s.addNamespace(name, nil, false)
+}
+
+// addNamespace creates namespace name, unless another goroutine did
+// meanwhile, and returns it; with acquiring, a connection attempt is
+// counted on it (see acquire). The adapter is created without holding the
+// lock, so that the factory may use the Server.
+func (s *Server) addNamespace(name string, parent *ParentNamespace, acquiring bool) *Namespace {
+	created := s.newNamespace(name, parent)
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	if nsp = s.nsps[name]; nsp == nil {
-		nsp = s.newNamespace(name, nil)
+	nsp := s.nsps[name]
+	if nsp == nil {
+		nsp = created
 		s.nsps[name] = nsp
+		if parent != nil {
+			parent.addChild(nsp)
+		}
+	}
+	if acquiring {
+		nsp.connecting.Add(1)
+	}
+	s.mu.Unlock()
+	if nsp != created {
+		if err := created.adapter.Close(); err != nil {
+			s.log.Warn("realtime: close adapter", "namespace", name, "err", err)
+		}
 	}
 	return nsp
 }
@@ -204,19 +232,9 @@ func (s *Server) acquire(name string, auth json.RawMessage) *Namespace {
 		return nsp
 	}
 	for _, p := range parents {
-		if !p.match(name, auth) {
-			continue
+		if p.match(name, auth) {
+			return s.addNamespace(name, p, true)
 		}
-		s.mu.Lock()
-		nsp = s.nsps[name]
-		if nsp == nil {
-			nsp = s.newNamespace(name, p)
-			s.nsps[name] = nsp
-			p.addChild(nsp)
-		}
-		nsp.connecting.Add(1)
-		s.mu.Unlock()
-		return nsp
 	}
 	return nil
 }
