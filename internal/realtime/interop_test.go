@@ -38,11 +38,24 @@ func TestInterop(t *testing.T) {
 	defer cancel()
 
 	rooms := startRoomsServer(t)
-	echoURL := startSIOEcho(ctx, t, root)
+	bin := buildSIOEcho(ctx, t, root)
+	// The protocol suites need the heartbeat they were written for; the
+	// client scenarios get a slower one, so that a loaded machine does not
+	// turn a late pong into a failure.
+	echoURL := startSIOEcho(ctx, t, bin, "protocol sio-echo",
+		"-ping-interval", "300ms", "-ping-timeout", "200ms", "-max-payload", "1000000", "-connect-timeout", "1s")
+	clientsEchoURL := startSIOEcho(ctx, t, bin, "clients sio-echo",
+		"-ping-interval", "2s", "-ping-timeout", "5s", "-max-payload", "1000000", "-connect-timeout", "5s")
 
 	cmd := exec.CommandContext(ctx, node, "--test", "--test-reporter=spec", "test/interop/")
 	cmd.Dir = root
-	cmd.Env = append(os.Environ(), "SIO_ECHO_URL="+echoURL, "SIO_ROOMS_URL="+rooms, "FORCE_COLOR=0", "NO_COLOR=1")
+	cmd.Env = append(os.Environ(),
+		"SIO_ECHO_URL="+echoURL,
+		"SIO_ECHO_CLIENTS_URL="+clientsEchoURL,
+		"SIO_ROOMS_URL="+rooms,
+		"FORCE_COLOR=0",
+		"NO_COLOR=1",
+	)
 	out := &lineLogger{t: t, prefix: "node: "}
 	cmd.Stdout = out
 	cmd.Stderr = out
@@ -97,9 +110,8 @@ func requireNode(t *testing.T, root string) string {
 
 var listeningRE = regexp.MustCompile(`msg="sio-echo listening" addr=(\S+)`)
 
-// startSIOEcho builds cmd/sio-echo and runs it on a free port with the
-// settings the protocol test suites expect. It returns its base URL.
-func startSIOEcho(ctx context.Context, t *testing.T, root string) string {
+// buildSIOEcho builds cmd/sio-echo into a temporary directory.
+func buildSIOEcho(ctx context.Context, t *testing.T, root string) string {
 	t.Helper()
 	goTool, err := exec.LookPath("go")
 	if err != nil {
@@ -111,21 +123,21 @@ func startSIOEcho(ctx context.Context, t *testing.T, root string) string {
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("go build ./cmd/sio-echo: %v\n%s", err, out)
 	}
+	return bin
+}
 
+// startSIOEcho runs the sio-echo binary with args on a free port until the
+// test ends, and returns its base URL.
+func startSIOEcho(ctx context.Context, t *testing.T, bin, name string, args ...string) string {
+	t.Helper()
 	// Not CommandContext: the process must get SIGINT, not SIGKILL, so
 	// that its graceful shutdown is exercised.
-	cmd := exec.Command(bin,
-		"-addr", "127.0.0.1:0",
-		"-ping-interval", "300ms",
-		"-ping-timeout", "200ms",
-		"-max-payload", "1000000",
-		"-connect-timeout", "1s",
-	)
+	cmd := exec.Command(bin, append([]string{"-addr", "127.0.0.1:0"}, args...)...)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
 	}
-	logs := &lineLogger{t: t, prefix: "sio-echo: "}
+	logs := &lineLogger{t: t, prefix: name + ": "}
 	cmd.Stderr = logs
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start sio-echo: %v", err)
@@ -147,15 +159,15 @@ func startSIOEcho(ctx context.Context, t *testing.T, root string) string {
 	}()
 	t.Cleanup(func() {
 		if err := cmd.Process.Signal(os.Interrupt); err != nil {
-			t.Errorf("interrupt sio-echo: %v", err)
+			t.Errorf("interrupt %s: %v", name, err)
 		}
 		select {
 		case err := <-exited:
 			if err != nil {
-				t.Errorf("sio-echo exited with %v, want a clean exit after SIGINT", err)
+				t.Errorf("%s exited with %v, want a clean exit after SIGINT", name, err)
 			}
 		case <-time.After(15 * time.Second):
-			t.Errorf("sio-echo still running 15s after SIGINT; killing it")
+			t.Errorf("%s still running 15s after SIGINT; killing it", name)
 			cmd.Process.Kill()
 			<-exited
 		}
@@ -166,9 +178,9 @@ func startSIOEcho(ctx context.Context, t *testing.T, root string) string {
 		return "http://" + a
 	case err := <-exited:
 		exited <- err
-		t.Fatalf("sio-echo exited before listening: %v", err)
+		t.Fatalf("%s exited before listening: %v", name, err)
 	case <-ctx.Done():
-		t.Fatal("sio-echo did not report its address")
+		t.Fatalf("%s did not report its address", name)
 	}
 	return ""
 }
@@ -304,8 +316,8 @@ func startRoomsServer(t *testing.T) string {
 
 	srv := realtime.NewServer(realtime.Options{
 		Engine: engineio.Options{
-			PingInterval: 500 * time.Millisecond,
-			PingTimeout:  time.Second,
+			PingInterval: time.Second,
+			PingTimeout:  2 * time.Second,
 			CORS:         engineio.CORS{AllowedOrigins: []string{"*"}, AllowCredentials: true},
 		},
 		ConnectTimeout: 2 * time.Second,

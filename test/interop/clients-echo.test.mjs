@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import {
-  ECHO_URL,
+  ECHO_CLIENTS_URL,
   STEP,
   TEST_TIMEOUT,
   assertTransport,
@@ -20,7 +20,7 @@ import {
   withTimeout,
 } from "./support.mjs";
 
-const skip = ECHO_URL ? false : "SIO_ECHO_URL is not set";
+const skip = ECHO_CLIENTS_URL ? false : "neither SIO_ECHO_CLIENTS_URL nor SIO_ECHO_URL is set";
 const opts = { timeout: TEST_TIMEOUT };
 
 // JSON values of every kind, including non-ASCII text, which the polling
@@ -32,7 +32,7 @@ for (const client of clients) {
     for (const mode of transportModes) {
       describe(mode.name, () => {
         test("connects and receives its handshake auth", opts, async (t) => {
-          const socket = open(t, client, ECHO_URL, { ...mode.opts, auth: { token: "abc", n: 1 } });
+          const socket = open(t, client, ECHO_CLIENTS_URL, { ...mode.opts, auth: { token: "abc", n: 1 } });
           const auth = once(socket, "auth");
           await connected(socket);
           assert.equal(typeof socket.id, "string");
@@ -41,14 +41,14 @@ for (const client of clients) {
         });
 
         test("receives {} as auth when none is sent", opts, async (t) => {
-          const socket = open(t, client, ECHO_URL, mode.opts);
+          const socket = open(t, client, ECHO_CLIENTS_URL, mode.opts);
           const auth = once(socket, "auth");
           await connected(socket);
           assert.deepEqual((await auth)[0], {});
         });
 
         test("message is answered with message-back and the same arguments", opts, async (t) => {
-          const socket = await connect(t, client, ECHO_URL, mode.opts);
+          const socket = await connect(t, client, ECHO_CLIENTS_URL, mode.opts);
           await assertTransport(socket, mode);
           const back = once(socket, "message-back");
           socket.emit("message", ...plain);
@@ -56,7 +56,7 @@ for (const client of clients) {
         });
 
         test("a burst of events arrives complete and in order", opts, async (t) => {
-          const socket = await connect(t, client, ECHO_URL, mode.opts);
+          const socket = await connect(t, client, ECHO_CLIENTS_URL, mode.opts);
           const n = 300;
           const got = [];
           const all = new Promise((resolve) => {
@@ -74,13 +74,13 @@ for (const client of clients) {
         });
 
         test("message-with-ack is acknowledged with its own arguments", opts, async (t) => {
-          const socket = await connect(t, client, ECHO_URL, mode.opts);
+          const socket = await connect(t, client, ECHO_CLIENTS_URL, mode.opts);
           assert.deepEqual(await emitAck(socket, "message-with-ack", ...plain), plain);
           assert.deepEqual(await emitAck(socket, "message-with-ack"), []);
         });
 
         test("binary arguments travel both ways in events", opts, async (t) => {
-          const socket = await connect(t, client, ECHO_URL, mode.opts);
+          const socket = await connect(t, client, ECHO_CLIENTS_URL, mode.opts);
           await assertTransport(socket, mode);
           const back = once(socket, "message-back");
           const big = Buffer.alloc(64 * 1024, 7);
@@ -101,7 +101,7 @@ for (const client of clients) {
         });
 
         test("binary arguments travel both ways in acks", opts, async (t) => {
-          const socket = await connect(t, client, ECHO_URL, mode.opts);
+          const socket = await connect(t, client, ECHO_CLIENTS_URL, mode.opts);
           const reply = await emitAck(
             socket,
             "message-with-ack",
@@ -114,7 +114,7 @@ for (const client of clients) {
         });
 
         test("connects to /custom alongside / on one connection", opts, async (t) => {
-          const main = await connect(t, client, ECHO_URL, mode.opts);
+          const main = await connect(t, client, ECHO_CLIENTS_URL, mode.opts);
           const custom = main.io.socket("/custom", { auth: { ns: "custom" } });
           t.after(() => custom.disconnect());
           const auth = once(custom, "auth");
@@ -128,7 +128,7 @@ for (const client of clients) {
         });
 
         test("an unknown namespace surfaces as connect_error", opts, async (t) => {
-          const socket = open(t, client, `${ECHO_URL}/random`, mode.opts);
+          const socket = open(t, client, `${ECHO_CLIENTS_URL}/random`, mode.opts);
           const err = await connectError(socket);
           assert.equal(err.message, "Invalid namespace");
           assert.equal(socket.connected, false);

@@ -80,6 +80,25 @@ export class Polling {
     );
   }
 
+  // syncPing waits for the server's next ping and answers it, so that a
+  // whole ping interval lies ahead: a test that holds a poll open then
+  // knows that no ping will answer it meanwhile.
+  async syncPing() {
+    await withTimeout(
+      (async () => {
+        for (;;) {
+          if ((await this.poll()).includes("2")) {
+            const res = await this.post("3");
+            await res.text();
+            return;
+          }
+        }
+      })(),
+      STEP,
+      "a ping",
+    );
+  }
+
   post(body) {
     return fetch(this.url(), { method: "POST", body, signal: AbortSignal.timeout(STEP) });
   }

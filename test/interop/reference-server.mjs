@@ -20,13 +20,13 @@ function listen(server) {
 
 // Echo server: /engine.io/ echoes every message, /socket.io/ is the
 // Socket.IO protocol test server.
-async function startEcho() {
+async function startEcho({ pingInterval, pingTimeout, connectTimeout }) {
   const http = createServer();
-  const engine = new EngineServer({ pingInterval: 300, pingTimeout: 200, maxHttpBufferSize: 1e6, cors });
+  const engine = new EngineServer({ pingInterval, pingTimeout, maxHttpBufferSize: 1e6, cors });
   engine.on("connection", (socket) => {
     socket.on("message", (data) => socket.send(data));
   });
-  const io = new Server(http, { pingInterval: 300, pingTimeout: 200, maxHttpBufferSize: 1e6, connectTimeout: 1000, cors });
+  const io = new Server(http, { pingInterval, pingTimeout, maxHttpBufferSize: 1e6, connectTimeout, cors });
   http.on("request", (req, res) => {
     if (req.url.startsWith("/engine.io/")) engine.handleRequest(req, res);
   });
@@ -50,9 +50,9 @@ async function startEcho() {
 async function startRooms() {
   const http = createServer();
   const io = new Server(http, {
-    pingInterval: 300,
-    pingTimeout: 200,
-    connectTimeout: 1000,
+    pingInterval: 1000,
+    pingTimeout: 2000,
+    connectTimeout: 2000,
     cors,
     connectionStateRecovery: { maxDisconnectionDuration: 5000, skipMiddlewares: true },
   });
@@ -104,7 +104,12 @@ async function startRooms() {
   return listen(http);
 }
 
-const [echo, rooms] = await Promise.all([startEcho(), startRooms()]);
+const [echo, clientsEcho, rooms] = await Promise.all([
+  startEcho({ pingInterval: 300, pingTimeout: 200, connectTimeout: 1000 }),
+  startEcho({ pingInterval: 2000, pingTimeout: 5000, connectTimeout: 5000 }),
+  startRooms(),
+]);
 console.log("SIO_REFERENCE=node");
 console.log(`SIO_ECHO_URL=${echo}`);
+console.log(`SIO_ECHO_CLIENTS_URL=${clientsEcho}`);
 console.log(`SIO_ROOMS_URL=${rooms}`);

@@ -179,6 +179,17 @@ describe("Socket.IO protocol over HTTP long-polling", { skip }, () => {
     assert.deepEqual(await p.pollUntil(2), ['451-["message-back",{"_placeholder":true,"num":0}]', "bAQID"]);
   });
 
+  test("answers every event of one large POST", opts, async () => {
+    // A client flushes its whole buffer in one POST (after a reconnection,
+    // or when emitting faster than its requests complete); the replies
+    // wait for its next poll, however many there are.
+    const p = await connectPolling();
+    const n = 300;
+    await p.post(Array.from({ length: n }, (_, i) => `42["message",${i}]`).join(SEPARATOR));
+    const got = await p.pollUntil(n);
+    assert.deepEqual(got, Array.from({ length: n }, (_, i) => `42["message-back",${i}]`));
+  });
+
   test("refuses an unknown namespace", opts, async () => {
     const p = new Polling(ECHO_URL, PATH);
     await p.open();

@@ -12,6 +12,10 @@ import ioV3 from "socket.io-client-v3";
 // server-side disconnects and connection state recovery described in
 // README.md. Tests of a server whose variable is unset are skipped.
 export const ECHO_URL = process.env.SIO_ECHO_URL || "";
+// ECHO_CLIENTS_URL is the sio-echo the client scenarios use: it may run with
+// a slower heartbeat than the protocol suites need, so that a loaded machine
+// does not fail them with ping timeouts.
+export const ECHO_CLIENTS_URL = process.env.SIO_ECHO_CLIENTS_URL || ECHO_URL;
 export const ROOMS_URL = process.env.SIO_ROOMS_URL || "";
 
 // STEP bounds every single wait; a whole scenario is bounded by TEST_TIMEOUT.
