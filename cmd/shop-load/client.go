@@ -36,7 +36,8 @@ type client struct {
 	// allocated at the first receipt. Reader goroutine only.
 	track []window
 
-	ws   atomic.Pointer[websocket.Conn] // set once the WebSocket is open
+	ws   atomic.Pointer[websocket.Conn] // set once the WebSocket is open (goroutine reader)
+	fc   atomic.Pointer[fdConn]         // set once the WebSocket is taken over (epoll reader)
 	poll atomic.Pointer[pollSession]    // set once a polling session is open
 }
 
@@ -50,6 +51,7 @@ type buyer struct {
 	mu       sync.Mutex
 	seq      uint32 // next purchase number; scheduler only
 	buf      []byte // scheduler only
+	frame    []byte // scheduler only, under mu
 	inflight atomic.Int32
 	ring     emitRing
 }
@@ -197,7 +199,12 @@ func (r *runner) emit(c *client, step int) bool {
 	b.inflight.Add(1)
 	b.ring.record(seq, step, r.now())
 	var err error
-	if conn := c.ws.Load(); conn != nil {
+	if fc := c.fc.Load(); fc != nil {
+		b.mu.Lock()
+		b.frame = appendClientFrame(b.frame[:0], opText, b.buf)
+		err = writeFD(fc, b.frame)
+		b.mu.Unlock()
+	} else if conn := c.ws.Load(); conn != nil {
 		b.mu.Lock()
 		_ = conn.SetWriteDeadline(time.Now().Add(5 * time.Second))
 		err = conn.WriteMessage(websocket.TextMessage, b.buf)

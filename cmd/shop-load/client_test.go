@@ -248,20 +248,24 @@ func runAgainst(t *testing.T, srv *httptest.Server, cfg config) *result {
 
 func testConfig(transport string, clients, buyers int, rates ...float64) config {
 	return config{
-		Transport: transport, Clients: clients, Buyers: buyers, Rates: rates,
+		Transport: transport, Reader: "epoll", Clients: clients, Buyers: buyers, Rates: rates,
 		RampRate: 500, Duration: 500 * time.Millisecond, Drain: 3 * time.Second,
 		P99Limit: time.Hour, SrcAddrs: 2, ReadBuffer: 1024, Quiet: true,
 	}
 }
 
 func TestRunDeliversEveryPurchaseToEveryClient(t *testing.T) {
-	for _, transport := range []string{"websocket", "polling"} {
-		t.Run(transport, func(t *testing.T) {
+	for _, mode := range []struct{ transport, reader string }{
+		{"websocket", "epoll"}, {"websocket", "goroutine"}, {"polling", ""},
+	} {
+		t.Run(mode.transport+" "+mode.reader, func(t *testing.T) {
 			f := newFakeShop()
 			srv := httptest.NewServer(f)
 			defer srv.Close()
 			const clients, buyers = 12, 3
-			res := runAgainst(t, srv, testConfig(transport, clients, buyers, 20, 40))
+			cfg := testConfig(mode.transport, clients, buyers, 20, 40)
+			cfg.Reader = mode.reader
+			res := runAgainst(t, srv, cfg)
 
 			if res.Connected != clients || res.Failed != 0 || res.Disconnected != 0 {
 				t.Errorf("connected %d, failed %d, dropped %d; want %d, 0, 0 (failures %v)", res.Connected, res.Failed, res.Disconnected, clients, res.Failures)

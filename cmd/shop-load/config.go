@@ -31,8 +31,11 @@ type config struct {
 	BuyEvent    bool // the original front end's BUY payload
 	NoAuth      bool
 	ReadBuffer  int
+	Reader      string // "epoll" or "goroutine"
+	BatchWait   time.Duration
 	Shards      int
 	Quiet       bool
+	CPUProfile  string
 
 	// shardIndex/shardCount are set on the processes a -shards run starts;
 	// see shard.go.
@@ -83,9 +86,12 @@ func parseConfig(args []string, stderr io.Writer) (config, error) {
 	fs.IntVar(&c.SrcAddrs, "src-addrs", 4, "spread connections over this many loopback source `addresses` (127.0.0.2, …)")
 	fs.BoolVar(&c.BuyEvent, "buy-event", false, "send BUY as the original front end does: {nickname, goodsId, goodsName}")
 	fs.BoolVar(&c.NoAuth, "no-auth", false, "do not sign buyers up or in (implies -buy-event; for servers that trust the payload)")
-	fs.IntVar(&c.ReadBuffer, "read-buffer", 4096, "read buffer `bytes` per WebSocket connection")
+	fs.IntVar(&c.ReadBuffer, "read-buffer", 4096, "read buffer `bytes` per WebSocket connection during the handshake (and after, with -reader goroutine)")
+	fs.DurationVar(&c.BatchWait, "batch-wait", 200*time.Microsecond, "with -reader epoll, nap this long after a small batch of ready connections so that the next gather (adds at most this to latencies)")
+	fs.StringVar(&c.Reader, "reader", "epoll", "how WebSockets are read after the handshake: epoll (one goroutine for all) or goroutine (one per connection)")
 	fs.IntVar(&c.Shards, "shards", 1, "split the clients over this many processes (each has its own file limit)")
 	fs.BoolVar(&c.Quiet, "quiet", false, "no progress lines on stderr")
+	fs.StringVar(&c.CPUProfile, "cpuprofile", "", "write the load tool's own CPU profile to `file`")
 	fs.IntVar(&c.shardIndex, "shard-index", 0, "internal: index of this shard process")
 	fs.IntVar(&c.shardCount, "shard-count", 0, "internal: number of shard processes")
 	fs.StringVar(&c.runID, "run-id", "", "internal: run identifier shared by the shard processes")
@@ -136,6 +142,9 @@ func (c config) validate() error {
 			errs = append(errs, errors.New("a purchase rate needs -buyers of at least 1"))
 			break
 		}
+	}
+	if c.Reader != "epoll" && c.Reader != "goroutine" {
+		errs = append(errs, fmt.Errorf("-reader %q: want epoll or goroutine", c.Reader))
 	}
 	if c.RampRate <= 0 {
 		errs = append(errs, errors.New("-ramp must be positive"))

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"math"
 	"net"
 	"strings"
@@ -478,6 +479,89 @@ func TestParseConfig(t *testing.T) {
 				if c.Rates[i] != tt.wantRates[i] {
 					t.Errorf("rates = %v, want %v", c.Rates, tt.wantRates)
 				}
+			}
+		})
+	}
+}
+
+func TestFrames(t *testing.T) {
+	long := strings.Repeat("x", 300)
+	tests := []struct {
+		name    string
+		payload string
+		wantHdr int
+	}{
+		{"short", "3", 6},
+		{"16-bit length", long, 8},
+		{"64-bit length", strings.Repeat("y", 70000), 14},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := appendClientFrame(nil, opText, []byte(tt.payload))
+			h, ok, err := parseFrameHeader(f)
+			if err != nil || !ok {
+				t.Fatalf("parseFrameHeader: ok %v, err %v; want a header", ok, err)
+			}
+			if !h.fin || h.op != opText || !h.masked || h.hdrLen != tt.wantHdr || h.payload != len(tt.payload) {
+				t.Errorf("header = %+v, want fin text masked, hdrLen %d, payload %d", h, tt.wantHdr, len(tt.payload))
+			}
+			if got := string(f[h.hdrLen:]); got != tt.payload {
+				t.Errorf("payload changed by the zero mask")
+			}
+			for cut := 0; cut < h.hdrLen; cut++ {
+				if _, ok, err := parseFrameHeader(f[:cut]); ok || err != nil {
+					t.Fatalf("parseFrameHeader(first %d bytes) = ok %v, err %v; want incomplete", cut, ok, err)
+				}
+			}
+		})
+	}
+	if _, _, err := parseFrameHeader([]byte{0x81, 127, 0, 0, 0, 0, 1, 0, 0, 0}); err != errFrameTooLarge {
+		t.Errorf("16 MiB frame: err %v, want errFrameTooLarge", err)
+	}
+	if _, _, err := parseFrameHeader([]byte{0xC1, 1, 'x'}); err != errBadFrame {
+		t.Errorf("RSV1 frame: err %v, want errBadFrame", err)
+	}
+}
+
+// serverFrame builds an unmasked frame as a server sends it.
+func serverFrame(fin bool, op byte, payload string) []byte {
+	b0 := op
+	if fin {
+		b0 |= 0x80
+	}
+	return append([]byte{b0, byte(len(payload))}, payload...)
+}
+
+func TestSkipMessages(t *testing.T) {
+	hdr := "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n"
+	open := serverFrame(true, opText, `0{"sid":"a"}`)
+	ping := serverFrame(true, opPing, "")
+	part1 := serverFrame(false, opText, `40{"si`)
+	part2 := serverFrame(true, opContinuation, `d":"b"}`)
+	next := serverFrame(true, opText, `42["BUY_GOODS",{}]`)
+	join := func(parts ...[]byte) []byte { return bytes.Join(append([][]byte{[]byte(hdr)}, parts...), nil) }
+	tests := []struct {
+		name    string
+		stream  []byte
+		n       int
+		want    []byte
+		wantErr bool
+	}{
+		{"nothing read ahead", join(open, part1, part2), 2, []byte{}, false},
+		{"a message read ahead", join(open, part1, part2, next), 2, next, false},
+		{"half a frame read ahead", join(open, part1, part2, next[:3]), 2, next[:3], false},
+		{"control frames skipped", join(open, ping, part1, part2, next), 2, next, false},
+		{"stream too short", join(open), 2, nil, true},
+		{"no HTTP header end", open, 1, nil, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := skipMessages(tt.stream, tt.n)
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("error = %v, want error %v", err, tt.wantErr)
+			}
+			if !tt.wantErr && !bytes.Equal(got, tt.want) {
+				t.Errorf("rest = %q, want %q", got, tt.want)
 			}
 		})
 	}

@@ -26,6 +26,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"runtime/pprof"
 	"syscall"
 	"time"
 )
@@ -82,6 +83,20 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return runShard(ctx, cfg, t, stdout, stderr)
 	}
 
+	if cfg.CPUProfile != "" {
+		f, err := os.Create(cfg.CPUProfile)
+		if err == nil {
+			err = pprof.StartCPUProfile(f)
+		}
+		if err != nil {
+			fmt.Fprintln(stderr, "shop-load: cpu profile:", err)
+			return 2
+		}
+		defer func() {
+			pprof.StopCPUProfile()
+			f.Close()
+		}()
+	}
 	r := newRunner(cfg, t, newRunID(), stderr)
 	res, err := r.run(ctx)
 	if res == nil {

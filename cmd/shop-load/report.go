@@ -56,28 +56,29 @@ type serverMemory struct {
 
 // stepResult is one purchase rate's measurements.
 type stepResult struct {
-	Rate                float64        `json:"rate"`
-	Seconds             float64        `json:"seconds"`
-	Due                 uint64         `json:"due"`
-	Emitted             uint64         `json:"emitted"`
-	Acked               uint64         `json:"acked"`
-	Refused             uint64         `json:"refused"`
-	Skipped             uint64         `json:"skipped"`
-	Receivers           int            `json:"receivers"`
-	Expected            uint64         `json:"expected"`
-	Received            uint64         `json:"received"`
-	Lost                uint64         `json:"lost"`
-	Disconnects         int            `json:"disconnects"`
-	Deliveries          uint64         `json:"deliveries"`
-	DeliveriesPerSec    float64        `json:"deliveriesPerSec"`
-	Latency             latencySummary `json:"latency"`
-	ServerCPUSeconds    float64        `json:"serverCpuSeconds"`
-	ServerCPUFrac       float64        `json:"serverCpuFraction"`
-	ServerCPUPerMillion float64        `json:"serverCpuSecondsPerMillion"`
-	ServerRSSMB         float64        `json:"serverRssMB"`
-	ToolCPUFrac         float64        `json:"toolCpuFraction"`
-	Sustained           bool           `json:"sustained"`
-	Verdict             string         `json:"verdict"`
+	Rate                 float64        `json:"rate"`
+	Seconds              float64        `json:"seconds"`
+	Due                  uint64         `json:"due"`
+	Emitted              uint64         `json:"emitted"`
+	Acked                uint64         `json:"acked"`
+	Refused              uint64         `json:"refused"`
+	Skipped              uint64         `json:"skipped"`
+	Receivers            int            `json:"receivers"`
+	Expected             uint64         `json:"expected"`
+	Received             uint64         `json:"received"`
+	Lost                 uint64         `json:"lost"`
+	Disconnects          int            `json:"disconnects"`
+	Deliveries           uint64         `json:"deliveries"`
+	DeliveriesPerSec     float64        `json:"deliveriesPerSec"`
+	Latency              latencySummary `json:"latency"`
+	ServerCPUSeconds     float64        `json:"serverCpuSeconds"`
+	ServerCPUFrac        float64        `json:"serverCpuFraction"`
+	ServerCPUPerMillion  float64        `json:"serverCpuSecondsPerMillion"`
+	ServerRSSMB          float64        `json:"serverRssMB"`
+	ToolCPUFrac          float64        `json:"toolCpuFraction"`
+	ToolCPUPerDeliveryUs float64        `json:"toolCpuMicrosPerDelivery"`
+	Sustained            bool           `json:"sustained"`
+	Verdict              string         `json:"verdict"`
 }
 
 // toolSaturation is the share of a core above which the load tool, not the
@@ -158,12 +159,12 @@ func (res *result) writeTable(w io.Writer) {
 	}
 	if len(res.Steps) > 0 && (res.Buyers > 0 || len(res.Steps) > 1) {
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-		fmt.Fprintln(tw, "rate/s\tacked\trefused\tskipped\tdeliv/s\tp50 ms\tp90 ms\tp99 ms\tmax ms\tlost\tsrv cpu\tcpu s/M\ttool cpu\tverdict\t")
+		fmt.Fprintln(tw, "rate/s\tacked\trefused\tskipped\tdeliv/s\tp50 ms\tp90 ms\tp99 ms\tmax ms\tlost\tsrv cpu\tcpu s/M\ttool cpu\ttool µs/d\tverdict\t")
 		for _, s := range res.Steps {
-			fmt.Fprintf(tw, "%g\t%d\t%d\t%d\t%.0f\t%s\t%s\t%s\t%s\t%d\t%s\t%s\t%.0f%%\t%s\t\n",
+			fmt.Fprintf(tw, "%g\t%d\t%d\t%d\t%.0f\t%s\t%s\t%s\t%s\t%d\t%s\t%s\t%.0f%%\t%.2f\t%s\t\n",
 				s.Rate, s.Acked, s.Refused, s.Skipped, s.DeliveriesPerSec,
 				ms(s.Latency.P50, s.Latency.Count), ms(s.Latency.P90, s.Latency.Count), ms(s.Latency.P99, s.Latency.Count), ms(s.Latency.Max, s.Latency.Count),
-				s.Lost, pct(s.ServerCPUFrac, res.PID), per(s.ServerCPUPerMillion), s.ToolCPUFrac*100, s.Verdict)
+				s.Lost, pct(s.ServerCPUFrac, res.PID), per(s.ServerCPUPerMillion), s.ToolCPUFrac*100, s.ToolCPUPerDeliveryUs, s.Verdict)
 		}
 		tw.Flush()
 	}

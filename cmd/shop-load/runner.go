@@ -28,6 +28,7 @@ type runner struct {
 	buyers  []*buyer // buyers[i] belongs to clients[i]
 	steps   []*step
 	srv     probe
+	poller  *poller // the epoll reader of WebSockets; nil with -reader goroutine
 
 	nConnected    atomic.Int64
 	nFailed       atomic.Int64
@@ -197,7 +198,19 @@ func (r *runner) ramp(ctx context.Context) {
 	var dialers []*websocket.Dialer
 	var pollers []*http.Client
 	if r.cfg.Transport == "websocket" {
-		dialers = newDialers(srcs, r.cfg.ReadBuffer)
+		if r.cfg.Reader == "epoll" {
+			limit, err := fdLimit()
+			if err != nil {
+				limit = 1 << 16
+			}
+			p, err := newPoller(r, int(min(limit, 1<<20)), r.cfg.BatchWait)
+			if err != nil {
+				fmt.Fprintln(r.stderr, "shop-load:", err, "- falling back to a goroutine per connection")
+			} else {
+				r.poller = p
+			}
+		}
+		dialers = newDialers(srcs, r.cfg.ReadBuffer, r.poller != nil)
 	} else {
 		pollers = newPollClients(srcs, len(r.clients)/max(1, len(srcs))+1)
 	}
@@ -340,6 +353,9 @@ func (r *runner) evaluate(i int, st *step) stepResult {
 		Deliveries:  st.delivEnd - st.delivBegin,
 		ToolCPUFrac: (st.selfEnd - st.selfBegin).Seconds() / dur.Seconds(),
 	}
+	if sr.Deliveries > 0 {
+		sr.ToolCPUPerDeliveryUs = (st.selfEnd - st.selfBegin).Seconds() / float64(sr.Deliveries) * 1e6
+	}
 	for _, c := range r.clients {
 		at := c.connectedAt.Load()
 		closed := c.closedAt.Load()
@@ -377,6 +393,9 @@ func (r *runner) closeAll() {
 	r.stopping.Store(true)
 	r.connCancel()
 	for _, c := range r.clients {
+		if c.fc.Load() != nil {
+			continue // the poller's now
+		}
 		if conn := c.ws.Load(); conn != nil {
 			_ = conn.Close()
 		}
@@ -390,6 +409,9 @@ func (r *runner) closeAll() {
 	case <-done:
 	case <-time.After(15 * time.Second):
 		fmt.Fprintln(r.stderr, "shop-load: some connections did not close within 15s")
+	}
+	if r.poller != nil {
+		r.poller.shutdown()
 	}
 }
 

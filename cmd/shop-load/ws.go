@@ -20,15 +20,26 @@ const handshakeTimeout = 15 * time.Second
 // newDialers returns one WebSocket dialer per source address (or one
 // unbound dialer). Buffers are small: a BUY_GOODS frame is ~150 bytes, and
 // writes borrow a pooled buffer only while writing.
-func newDialers(srcs []*net.TCPAddr, readBuf int) []*websocket.Dialer {
+// With record set, each connection records what it reads, for takeOver.
+func newDialers(srcs []*net.TCPAddr, readBuf int, record bool) []*websocket.Dialer {
 	pool := &sync.Pool{}
 	mk := func(src *net.TCPAddr) *websocket.Dialer {
-		nd := &net.Dialer{Timeout: handshakeTimeout, LocalAddr: src}
-		if src == nil {
-			nd.LocalAddr = nil // a typed nil would make every dial fail
+		nd := &net.Dialer{Timeout: handshakeTimeout}
+		if src != nil {
+			nd.LocalAddr = src // a typed nil would make every dial fail
+		}
+		dial := nd.DialContext
+		if record {
+			dial = func(ctx context.Context, network, addr string) (net.Conn, error) {
+				c, err := nd.DialContext(ctx, network, addr)
+				if err != nil {
+					return nil, err
+				}
+				return &recConn{Conn: c}, nil
+			}
 		}
 		return &websocket.Dialer{
-			NetDialContext:   nd.DialContext,
+			NetDialContext:   dial,
 			HandshakeTimeout: handshakeTimeout,
 			ReadBufferSize:   readBuf,
 			WriteBufferSize:  256,
@@ -48,7 +59,8 @@ func newDialers(srcs []*net.TCPAddr, readBuf int) []*websocket.Dialer {
 // runWS is the life of one WebSocket client: upgrade, Engine.IO open,
 // Socket.IO CONNECT, then read until the connection ends. It is the
 // connection's only goroutine; it answers pings itself. It returns when the
-// connection closes, which closeAll forces at the end of the run.
+// connection closes, which closeAll forces at the end of the run, or, with
+// the epoll reader, as soon as the poller has taken the connection over.
 func (r *runner) runWS(ctx context.Context, c *client, d *websocket.Dialer) {
 	var hdr http.Header
 	if c.buyer != nil && c.buyer.acct.cookie != "" {
@@ -65,16 +77,26 @@ func (r *runner) runWS(ctx context.Context, c *client, d *websocket.Dialer) {
 		}
 		return
 	}
-	defer conn.Close()
-	c.ws.Store(conn)
+	c.ws.Store(conn) // so that closeAll can end a handshake in progress
 	if r.stopping.Load() {
+		conn.Close()
 		r.lost(c, "stopped")
 		return
 	}
-	if err := r.openWS(c, conn); err != nil {
+	msgs, err := r.openWS(c, conn)
+	if err != nil {
+		conn.Close()
 		r.lost(c, err.Error())
 		return
 	}
+	if r.poller != nil {
+		if err := r.poller.takeOver(c, conn.UnderlyingConn().(*recConn), msgs, func() { r.connected(c) }); err != nil {
+			conn.Close()
+			r.lost(c, "take over: "+err.Error())
+		}
+		return
+	}
+	defer conn.Close()
 	r.connected(c)
 
 	buf := make([]byte, 0, 256)
@@ -102,37 +124,40 @@ func (r *runner) runWS(ctx context.Context, c *client, d *websocket.Dialer) {
 	}
 }
 
-// openWS runs the Engine.IO and Socket.IO handshakes on a fresh WebSocket.
-func (r *runner) openWS(c *client, conn *websocket.Conn) error {
+// openWS runs the Engine.IO and Socket.IO handshakes on a fresh WebSocket
+// and returns how many messages it read.
+func (r *runner) openWS(c *client, conn *websocket.Conn) (msgs int, err error) {
 	_ = conn.SetReadDeadline(time.Now().Add(handshakeTimeout))
 	p, _, err := readText(conn, nil)
 	if err != nil {
-		return fmt.Errorf("read open packet: %s", shortErr(err))
+		return msgs, fmt.Errorf("read open packet: %s", shortErr(err))
 	}
+	msgs++
 	if _, err := parseOpen(p); err != nil {
-		return err
+		return msgs, err
 	}
 	if err := r.writeWS(c, conn, frameConnect); err != nil {
-		return fmt.Errorf("write CONNECT: %s", shortErr(err))
+		return msgs, fmt.Errorf("write CONNECT: %s", shortErr(err))
 	}
 	buf := make([]byte, 0, 256)
 	for {
 		p, buf, err = readText(conn, buf)
 		if err != nil {
-			return fmt.Errorf("wait for CONNECT: %s", shortErr(err))
+			return msgs, fmt.Errorf("wait for CONNECT: %s", shortErr(err))
 		}
+		msgs++
 		switch classify(p) {
 		case kindConnected:
 			_ = conn.SetReadDeadline(time.Time{})
-			return nil
+			return msgs, nil
 		case kindConnectError:
-			return fmt.Errorf("connect_error: %s", truncate(p[2:], 120))
+			return msgs, fmt.Errorf("connect_error: %s", truncate(p[2:], 120))
 		case kindPing:
 			if err := r.writeWS(c, conn, framePong); err != nil {
-				return fmt.Errorf("write pong: %s", shortErr(err))
+				return msgs, fmt.Errorf("write pong: %s", shortErr(err))
 			}
 		case kindClose:
-			return errors.New("closed during handshake")
+			return msgs, errors.New("closed during handshake")
 		}
 	}
 }
