@@ -1,7 +1,6 @@
 package realtime
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"log/slog"
@@ -193,5 +192,3 @@ func BenchmarkEmitRoundTrip(b *testing.B) {
 		<-counts
 	}
 }
-
-var _ = context.Background

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -408,5 +407,3 @@ func socketOf(t testing.TB, nsp *Namespace, id string) *Socket {
 
 // transports are the Engine.IO transports every behaviour is tested on.
 var transports = []string{"websocket", "polling"}
-
-var errRefused = errors.New("refused")

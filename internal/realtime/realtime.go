@@ -14,7 +14,9 @@
 // following packets of the same connection only; a handler must not wait
 // for an acknowledgement from its own connection (EmitWithAck) without
 // starting a goroutine, since the acknowledgement is read by the goroutine
-// it blocks.
+// it blocks. A panic in an application callback (handler, middleware,
+// connection or disconnect callback) is logged and contained, as net/http
+// does for its handlers.
 package realtime
 
 import (
