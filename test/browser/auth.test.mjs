@@ -5,7 +5,7 @@ import test from 'node:test';
 import { TEST_TIMEOUT, expectURL, newUser, openBrowser } from './support.mjs';
 
 test('sign-up, then login, shows the user; wrong input shows the server message', { timeout: TEST_TIMEOUT }, async (t) => {
-  const { page, dialogs, pageErrors } = await openBrowser(t);
+  const { page, dialogs, pageErrors, consoleErrors } = await openBrowser(t);
   const user = newUser();
 
   await page.goto('/register.html');
@@ -48,6 +48,7 @@ test('sign-up, then login, shows the user; wrong input shows the server message'
 
   assert.deepEqual(dialogs, [], 'got dialogs, want none');
   assert.deepEqual(pageErrors, [], 'got page errors, want none');
+  assert.deepEqual(consoleErrors, [], 'got console errors, want none');
 });
 
 test('a hostile nickname is refused and shown as text', { timeout: TEST_TIMEOUT }, async (t) => {

@@ -62,7 +62,10 @@ test('a purchase shows as a toast in another browser on the goods list', { timeo
   // The close button removes it at once.
   await toast.getByRole('button', { name: '알림 닫기' }).click();
   await toast.waitFor({ state: 'detached' });
-  assert.deepEqual(viewer.pageErrors, []);
+  assert.deepEqual(viewer.pageErrors, [], 'got page errors, want none');
+  assert.deepEqual(viewer.consoleErrors, [], 'got console errors, want none');
+  assert.equal(await viewer.page.locator('html').getAttribute('data-transport'), 'websocket',
+    'got the socket still on long-polling, want it upgraded to WebSocket');
 });
 
 test('toasts stack newest first, at most four, and hide by themselves', { timeout: TEST_TIMEOUT }, async (t) => {

@@ -22,7 +22,7 @@ async function cardNames(page) {
 }
 
 test('the goods list shows the catalogue and filters by category', { timeout: TEST_TIMEOUT }, async (t) => {
-  const { page, pageErrors } = await openBrowser(t);
+  const { page, pageErrors, consoleErrors } = await openBrowser(t);
   await page.goto('/goods.html');
   await page.locator('#goods-list[data-category="all"]').waitFor({ state: 'attached' });
   const all = await cardNames(page);
@@ -63,7 +63,8 @@ test('the goods list shows the catalogue and filters by category', { timeout: TE
     (imgs) => imgs.filter((i) => !i.complete || i.naturalWidth === 0 || i.src.endsWith('placeholder.svg')).map((i) => i.alt),
   );
   assert.deepEqual(broken.filter((alt) => catalogue.some((g) => g.name === alt)), [], 'got broken seed images, want none');
-  assert.deepEqual(pageErrors, []);
+  assert.deepEqual(pageErrors, [], 'got page errors, want none');
+  assert.deepEqual(consoleErrors, [], 'got console errors, want none');
 });
 
 test('the detail page shows the goods and totals the quantity', { timeout: TEST_TIMEOUT }, async (t) => {
@@ -103,7 +104,7 @@ test('a signed-out visitor adding to the cart is offered the login page', { time
 });
 
 test('cart edits change the totals and ordering empties the cart', { timeout: TEST_TIMEOUT }, async (t) => {
-  const { page, context, dialogs, pageErrors } = await signedInBrowser(t);
+  const { page, context, dialogs, pageErrors, consoleErrors } = await signedInBrowser(t);
 
   // Add two goods from their detail pages.
   await page.goto('/detail.html?goodsId=1');
@@ -166,8 +167,9 @@ test('cart edits change the totals and ordering empties the cart', { timeout: TE
   assert.match(await order.textContent(), /치즈케이크 × 2/);
   await expectText(order.locator('.amount'), priceText(12400));
 
-  assert.deepEqual(dialogs, []);
-  assert.deepEqual(pageErrors, []);
+  assert.deepEqual(dialogs, [], 'got dialogs, want none');
+  assert.deepEqual(pageErrors, [], 'got page errors, want none');
+  assert.deepEqual(consoleErrors, [], 'got console errors, want none');
 });
 
 test('buy now orders one goods without touching the cart', { timeout: TEST_TIMEOUT }, async (t) => {

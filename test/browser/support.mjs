@@ -50,8 +50,10 @@ export function url(path) {
 
 // openBrowser starts Chromium with a fresh profile (its own --user-data-dir,
 // so two browsers share no cookies) and closes it when the test ends. It
-// records every JavaScript dialog (and dismisses it) and every uncaught
-// page error, so tests can assert that none happened.
+// records every JavaScript dialog (and dismisses it), every uncaught page
+// error and every console error (a refused Content-Security-Policy shows
+// there) so tests can assert that none happened. A failed request's console
+// line is left out: a signed-out page's GET /api/users/me answers 401.
 export async function openBrowser(t, { viewport = DESKTOP } = {}) {
   const profile = await mkdtemp(join(tmpdir(), 'shop-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
@@ -66,7 +68,11 @@ export async function openBrowser(t, { viewport = DESKTOP } = {}) {
   context.setDefaultTimeout(STEP);
   const dialogs = [];
   const pageErrors = [];
+  const consoleErrors = [];
   const watch = (page) => {
+    page.on('console', (msg) => {
+      if (msg.type() === 'error' && !msg.text().startsWith('Failed to load resource')) consoleErrors.push(msg.text());
+    });
     page.on('dialog', (dialog) => {
       dialogs.push(`${dialog.type()}: ${dialog.message()}`);
       dialog.dismiss().catch(() => {});
@@ -80,7 +86,7 @@ export async function openBrowser(t, { viewport = DESKTOP } = {}) {
     await rm(profile, { recursive: true, force: true });
   });
   const page = context.pages()[0] ?? (await context.newPage());
-  return { context, page, dialogs, pageErrors };
+  return { context, page, dialogs, pageErrors, consoleErrors };
 }
 
 // newUser returns credentials no other test uses. Nicknames are 2–20
