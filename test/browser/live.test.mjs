@@ -37,8 +37,10 @@ test('a purchase shows as a toast in another browser on the goods list', { timeo
   await waitLive(viewer.page);
 
   await buyThroughPage(buyer.page, 3);
+  const confirmed = Date.now();
   const toast = toastFor(viewer.page, buyer.user.nickname);
   await toast.waitFor({ timeout: TOAST_DEADLINE });
+  t.diagnostic(`toast shown ${Date.now() - confirmed} ms after the order was confirmed (websocket)`);
 
   // Hovering holds the toast while it is inspected and photographed.
   await toast.hover();
@@ -144,8 +146,10 @@ test('toasts arrive over HTTP long-polling', { timeout: TEST_TIMEOUT }, async (t
   assert.equal(await viewer.page.locator('html').getAttribute('data-transport'), 'polling');
 
   await buyThroughPage(buyer.page, 8, 2);
+  const confirmed = Date.now();
   const toast = toastFor(viewer.page, buyer.user.nickname);
   await toast.waitFor({ timeout: TOAST_DEADLINE });
+  t.diagnostic(`toast shown ${Date.now() - confirmed} ms after the order was confirmed (long-polling)`);
   assert.equal(await toast.locator('.toast-goods').textContent(), '머그컵');
   assert.equal(await viewer.page.locator('html').getAttribute('data-transport'), 'polling');
   assert.deepEqual(sockets, [], 'got WebSocket connections, want long-polling only');
