@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"strconv"
 	"sync"
@@ -47,14 +48,30 @@ func newAccount(runID string, i int) account {
 	}
 }
 
+// loginsPerAddr is how many logins run at once from one source address.
+// The shop's login throttle counts an attempt from its start and forgives
+// it on success, so more than its limit (5) of concurrent logins from one
+// address are refused with 429 even though none fails.
+const loginsPerAddr = 4
+
 // signUpAll creates and logs in every account through the REST API,
 // concurrently but with few connections (the descriptors belong to the
 // sockets), and fills in the cookies. It stops at the first failure: a
 // buyer without a login would only measure refusals.
-func signUpAll(ctx context.Context, t target, accts []account) error {
-	tr := &http.Transport{MaxIdleConnsPerHost: 8, MaxConnsPerHost: 8, DisableCompression: true}
-	defer tr.CloseIdleConnections()
-	hc := &http.Client{Transport: tr, Timeout: 30 * time.Second}
+func signUpAll(ctx context.Context, t target, srcs []*net.TCPAddr, accts []account) error {
+	if len(srcs) == 0 {
+		srcs = []*net.TCPAddr{nil}
+	}
+	clients := make([]*http.Client, len(srcs))
+	for i, src := range srcs {
+		nd := &net.Dialer{Timeout: handshakeTimeout}
+		if src != nil {
+			nd.LocalAddr = src
+		}
+		tr := &http.Transport{DialContext: nd.DialContext, MaxIdleConnsPerHost: loginsPerAddr, MaxConnsPerHost: loginsPerAddr, DisableCompression: true}
+		defer tr.CloseIdleConnections()
+		clients[i] = &http.Client{Transport: tr, Timeout: 30 * time.Second}
+	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 
@@ -64,7 +81,8 @@ func signUpAll(ctx context.Context, t target, accts []account) error {
 		firstErr error
 	)
 	next := make(chan int)
-	for range 8 {
+	for w := range loginsPerAddr * len(clients) {
+		hc := clients[w%len(clients)]
 		wg.Add(1)
 		go func() { // exits when next is closed or ctx is cancelled
 			defer wg.Done()

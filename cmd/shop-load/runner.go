@@ -126,7 +126,7 @@ func (r *runner) run(ctx context.Context) (*result, error) {
 		for i, b := range r.buyers {
 			accts[i] = b.acct
 		}
-		if err := signUpAll(ctx, r.t, accts); err != nil {
+		if err := signUpAll(ctx, r.t, sourceAddrs(r.t, r.cfg.SrcAddrs), accts); err != nil {
 			return nil, err
 		}
 		for i, b := range r.buyers {
