@@ -131,7 +131,7 @@ func TestDisconnectReasons(t *testing.T) {
 // stops polling: the session closes with "transport error" and the other
 // clients are unaffected.
 func TestSlowClientIsDisconnected(t *testing.T) {
-	srv, hs := newTestServer(t, Options{Engine: engineio.Options{QueueSize: 8}})
+	srv, hs := newTestServer(t, Options{Engine: engineio.Options{QueueSize: 8, PollingQueueSize: 8}})
 	got := newEvents()
 	watchDisconnect(srv.Of("/"), got)
 
@@ -183,7 +183,7 @@ func httpDo(t *testing.T, method, u, body string) string {
 // stays connected and later gets what fitted.
 func TestVolatileDropsForSlowClient(t *testing.T) {
 	const queue = 8
-	srv, hs := newTestServer(t, Options{Engine: engineio.Options{QueueSize: queue}})
+	srv, hs := newTestServer(t, Options{Engine: engineio.Options{PollingQueueSize: queue}})
 	base := hs.URL + "/socket.io/?EIO=4&transport=polling"
 	body := httpDo(t, http.MethodGet, base, "")
 	i := strings.Index(body, `"sid":"`)

@@ -36,10 +36,16 @@ type Options struct {
 	// non-nil error refuses it with HTTP 403 {"code":4,"message":"Forbidden"}.
 	AllowRequest func(r *http.Request) error
 
-	// QueueSize bounds the packets waiting to be written to one session.
-	// A session whose queue is full is closed ("transport error"), except for
-	// volatile sends, which are dropped. Default 256.
+	// QueueSize bounds the packets waiting to be written to one WebSocket
+	// session. A session whose queue is full is closed ("transport error"),
+	// except for volatile sends, which are dropped. Default 256.
 	QueueSize int
+	// PollingQueueSize is the same bound for a session on long-polling (or
+	// upgrading), whose packets wait for the client's next GET rather than
+	// for the network: it must hold everything that arrives between two
+	// polls, such as the answers to a client's whole buffered batch.
+	// Default 4096.
+	PollingQueueSize int
 
 	// OnSession is called, on the handshake request's goroutine, for every
 	// new session before any packet of it is read. It must register the

@@ -30,6 +30,7 @@ const (
 	DefaultUpgradeTimeout = 10 * time.Second
 	DefaultMaxPayload     = 1_000_000
 	DefaultQueueSize      = 256
+	DefaultPollingQueue   = 4096
 )
 
 // WebSocket buffer sizes. Frames are read by frameReader with pooled
@@ -90,6 +91,9 @@ func NewServer(opts Options) *Server {
 	}
 	if opts.QueueSize <= 0 {
 		opts.QueueSize = DefaultQueueSize
+	}
+	if opts.PollingQueueSize <= 0 {
+		opts.PollingQueueSize = DefaultPollingQueue
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()

@@ -50,6 +50,9 @@ type Session struct {
 	getBusy   bool // a polling GET is being served
 	postBusy  bool // a polling POST is being served
 	writing   bool // a WebSocket writer goroutine is running
+	// roomWait, when non-nil, is closed to wake the WebSocket reader held
+	// by awaitRoom.
+	roomWait chan struct{}
 
 	timer         *time.Timer // heartbeat, then the close timeout
 	awaitPong     bool
@@ -121,7 +124,7 @@ func (s *Session) Send(msgs ...*Message) error {
 		s.mu.Unlock()
 		return ErrClosed
 	}
-	if len(s.queue)-s.head+len(msgs) > s.srv.opts.QueueSize {
+	if len(s.queue)-s.head+len(msgs) > s.queueLimitLocked() {
 		end := s.endLocked(ReasonTransportError, packetClose)
 		// The rest, OnClose included, runs apart: the caller may be a
 		// broadcast holding locks that OnClose needs.
@@ -144,11 +147,49 @@ func (s *Session) Send(msgs ...*Message) error {
 func (s *Session) SendVolatile(msgs ...*Message) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.state != stateOpen || len(s.queue)-s.head+len(msgs) > s.srv.opts.QueueSize {
+	if s.state != stateOpen || len(s.queue)-s.head+len(msgs) > s.queueLimitLocked() {
 		return false
 	}
 	s.pushLocked(msgs...)
 	return true
+}
+
+// awaitRoom holds the WebSocket reader while the session's queue is more
+// than half full. A client that sends requests faster than it reads the
+// answers (a reconnecting client flushing its buffer) then slows itself
+// down instead of overflowing its queue; the queue bound is left to protect
+// the server from clients that stop reading what the server sends of its
+// own accord, such as broadcasts.
+func (s *Session) awaitRoom() {
+	for {
+		s.mu.Lock()
+		if s.state != stateOpen || s.ws == nil || len(s.queue)-s.head <= s.srv.opts.QueueSize/2 {
+			s.mu.Unlock()
+			return
+		}
+		if s.roomWait == nil {
+			s.roomWait = make(chan struct{})
+		}
+		wait := s.roomWait
+		s.mu.Unlock()
+		<-wait // closed by the writer once the queue is half drained, or by the session's end
+	}
+}
+
+// wakeReaderLocked releases a reader held by awaitRoom.
+func (s *Session) wakeReaderLocked() {
+	if s.roomWait != nil {
+		close(s.roomWait)
+		s.roomWait = nil
+	}
+}
+
+// queueLimitLocked is how many packets may wait for the current transport.
+func (s *Session) queueLimitLocked() int {
+	if s.ws != nil {
+		return s.srv.opts.QueueSize
+	}
+	return s.srv.opts.PollingQueueSize
 }
 
 // Close ends the session from the server side: the packets already queued
@@ -332,6 +373,7 @@ func (s *Session) endLocked(reason string, reply byte) ending {
 	s.reason = reason
 	s.pollReply = reply
 	s.queue, s.head = nil, 0
+	s.wakeReaderLocked()
 	s.timer.Stop()
 	e := ending{ws: s.ws, up: s.upgrade}
 	s.upgrade = nil

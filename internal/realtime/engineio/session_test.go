@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -64,7 +66,7 @@ func TestSendOrderAndGrouping(t *testing.T) {
 
 func TestQueueFull(t *testing.T) {
 	t.Run("polling", func(t *testing.T) {
-		ts := newTestServer(t, Options{QueueSize: 4}, false)
+		ts := newTestServer(t, Options{PollingQueueSize: 4}, false)
 		c := ts.client()
 		slow := ts.handshake(c)
 		slowSess := ts.nextSession()
@@ -117,8 +119,29 @@ func TestQueueFull(t *testing.T) {
 	})
 }
 
+// TestPollingQueueHoldsABatch checks that a polling session, whose packets
+// wait for the next GET, may hold more than a WebSocket's queue: the answers
+// to one large POST must not close it.
+func TestPollingQueueHoldsABatch(t *testing.T) {
+	ts := newTestServer(t, Options{QueueSize: 2, PollingQueueSize: 64}, false)
+	c := ts.client()
+	sid := ts.handshake(c)
+	sess := ts.nextSession()
+	var want []string
+	for i := range 50 {
+		text := strconv.Itoa(i)
+		if err := sess.Send(NewTextMessage([]byte(text))); err != nil {
+			t.Fatalf("Send %d: got %v, want nil", i, err)
+		}
+		want = append(want, "4"+text)
+	}
+	if _, body, _ := do(t, c, http.MethodGet, ts.pollingURL(sid), ""); body != strings.Join(want, "\x1e") {
+		t.Errorf("GET: got %q, want the 50 packets", body)
+	}
+}
+
 func TestSendVolatile(t *testing.T) {
-	ts := newTestServer(t, Options{QueueSize: 3}, false)
+	ts := newTestServer(t, Options{PollingQueueSize: 3}, false)
 	c := ts.client()
 	sid := ts.handshake(c)
 	sess := ts.nextSession()
@@ -230,7 +253,7 @@ func TestShutdownContextExpires(t *testing.T) {
 func TestQueueFullCallsOnCloseApart(t *testing.T) {
 	var mu sync.Mutex
 	closed := make(chan string, 1)
-	ts := newTestServer(t, Options{QueueSize: 1, OnSession: func(sess *Session) {
+	ts := newTestServer(t, Options{PollingQueueSize: 1, OnSession: func(sess *Session) {
 		sess.OnClose(func(reason string) {
 			mu.Lock()
 			defer mu.Unlock()
@@ -257,5 +280,33 @@ func TestQueueFullCallsOnCloseApart(t *testing.T) {
 	mu.Unlock()
 	if got := <-closed; got != ReasonTransportError {
 		t.Errorf("close reason: got %q, want %q", got, ReasonTransportError)
+	}
+}
+
+// TestWebSocketBurstSlowsTheReader checks that a client sending a burst of
+// requests, each answered by the server, is slowed down rather than closed
+// for overflowing its queue.
+func TestWebSocketBurstSlowsTheReader(t *testing.T) {
+	checkGoroutines(t)
+	ts := newTestServer(t, Options{QueueSize: 4}, true)
+	conn, _ := ts.dialSession()
+	const n = 1000 // below the capacity of the test server's event log
+	sent := make(chan error, 1)
+	go func() {
+		for i := range n {
+			if err := conn.WriteMessage(websocket.TextMessage, []byte("4"+strconv.Itoa(i))); err != nil {
+				sent <- err
+				return
+			}
+		}
+		sent <- nil
+	}()
+	for i := range n {
+		if got, want := readText(t, conn), "4"+strconv.Itoa(i); got != want {
+			t.Fatalf("echo %d: got %q, want %q", i, got, want)
+		}
+	}
+	if err := <-sent; err != nil {
+		t.Fatalf("write: %v", err)
 	}
 }

@@ -124,6 +124,7 @@ func (s *Server) readBurst(sess *Session, conn *websocket.Conn, fr *frameReader,
 				return nil
 			}
 			sess.onPacket(p)
+			sess.awaitRoom()
 		}
 		if err != nil {
 			s.readFailed(sess, conn, up, err)
@@ -224,6 +225,9 @@ func (s *Session) writeLoop(conn *websocket.Conn) {
 		m := s.queue[s.head]
 		s.queue[s.head] = nil
 		s.head++
+		if s.roomWait != nil && len(s.queue)-s.head <= s.srv.opts.QueueSize/2 {
+			s.wakeReaderLocked()
+		}
 		s.mu.Unlock()
 
 		_ = conn.SetWriteDeadline(time.Now().Add(s.srv.writeTimeout))
