@@ -84,12 +84,14 @@ type loadResult struct {
 		DeliveriesPerSec float64 `json:"deliveriesPerSec"`
 		Lost             uint64  `json:"lost"`
 		Latency          struct {
-			P50 float64 `json:"p50Ms"`
-			P90 float64 `json:"p90Ms"`
-			P99 float64 `json:"p99Ms"`
-			Max float64 `json:"maxMs"`
+			Count uint64  `json:"count"`
+			P50   float64 `json:"p50Ms"`
+			P90   float64 `json:"p90Ms"`
+			P99   float64 `json:"p99Ms"`
+			Max   float64 `json:"maxMs"`
 		} `json:"latency"`
 		ServerCPUFrac        float64 `json:"serverCpuFraction"`
+		ServerSysFrac        float64 `json:"serverSystemCpuFraction"`
 		ServerCPUPerMillion  float64 `json:"serverCpuSecondsPerMillion"`
 		ToolCPUFrac          float64 `json:"toolCpuFraction"`
 		ToolCPUPerDeliveryUs float64 `json:"toolCpuMicrosPerDelivery"`
@@ -189,9 +191,10 @@ func median(v []float64) float64 {
 // metric extracts one number from a run; ok is false when the run has none.
 type metric func(r *loadResult) (float64, bool)
 
+// firstStep reads a number of the first step of a run with purchases.
 func firstStep(f func(r *loadResult) float64) metric {
 	return func(r *loadResult) (float64, bool) {
-		if len(r.Steps) == 0 {
+		if len(r.Steps) == 0 || r.Steps[0].Rate == 0 {
 			return 0, false
 		}
 		return f(r), true
@@ -207,6 +210,7 @@ var (
 	mMax       = firstStep(func(r *loadResult) float64 { return r.Steps[0].Latency.Max })
 	mLost      = func(r *loadResult) (float64, bool) { return float64(r.Lost), true }
 	mCPUFrac   = firstStep(func(r *loadResult) float64 { return r.Steps[0].ServerCPUFrac })
+	mSysFrac   = firstStep(func(r *loadResult) float64 { return r.Steps[0].ServerSysFrac })
 	mCPUPerM   = func(r *loadResult) (float64, bool) { return r.ServerCPUPerMillion, r.ServerCPUPerMillion > 0 }
 	mToolUs    = firstStep(func(r *loadResult) float64 { return r.Steps[0].ToolCPUPerDeliveryUs })
 	mRSS       = func(r *loadResult) (float64, bool) {
@@ -270,6 +274,14 @@ func num(v float64, prec int) string {
 	return fmt.Sprintf("%.*f", prec, v)
 }
 
+// cpuCol shows a CPU share of a core and its system part.
+func cpuCol(total, sys float64) string {
+	if math.IsNaN(total) {
+		return "–"
+	}
+	return fmt.Sprintf("%.0f%% (%.0f%%)", 100*total, 100*sys)
+}
+
 func ratio(shop, node float64) string {
 	if math.IsNaN(shop) || math.IsNaN(node) || node == 0 {
 		return "–"
@@ -326,7 +338,7 @@ func render(meta map[string]string, cmds []command, runs map[runKey]*loadResult)
 	w("### Per scenario (medians)\n\n")
 	w("Latency is from the buyer's emit of `BUY` to each client's receipt of `BUY_GOODS`; for max-10k it is the first step's. ")
 	w("CPU s/M is server CPU seconds per million deliveries; tool µs/d is the load tool's own CPU per delivery.\n\n")
-	w("| scenario | server | connected | deliveries/s | p50 ms | p90 ms | p99 ms | max ms | lost | server CPU | CPU s/M | RSS MB | KB/conn | max sustained/s | tool µs/d |\n")
+	w("| scenario | server | connected | deliveries/s | p50 ms | p90 ms | p99 ms | max ms | lost | server CPU (system) | CPU s/M | RSS MB | KB/conn | max sustained/s | tool µs/d |\n")
 	w("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
 	for _, sc := range scenarios(runs) {
 		for _, srv := range []string{"shop", "node"} {
@@ -337,10 +349,10 @@ func render(meta map[string]string, cmds []command, runs map[runKey]*loadResult)
 			if sc == "max-10k" {
 				maxCol = fmt.Sprintf("%s (at %s/s)", num(stat(runs, sc, srv, mMaxSustained), 0), num(stat(runs, sc, srv, mMaxSustainedRate), 0))
 			}
-			w("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s%% | %s | %s | %s | %s | %s |\n", sc, srv,
+			w("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", sc, srv,
 				num(stat(runs, sc, srv, mConnected), 0), num(stat(runs, sc, srv, mDelivPS), 0),
 				num(stat(runs, sc, srv, mP50), 1), num(stat(runs, sc, srv, mP90), 1), num(stat(runs, sc, srv, mP99), 1), num(stat(runs, sc, srv, mMax), 1),
-				num(stat(runs, sc, srv, mLost), 0), num(100*stat(runs, sc, srv, mCPUFrac), 0), num(stat(runs, sc, srv, mCPUPerM), 2),
+				num(stat(runs, sc, srv, mLost), 0), cpuCol(stat(runs, sc, srv, mCPUFrac), stat(runs, sc, srv, mSysFrac)), num(stat(runs, sc, srv, mCPUPerM), 2),
 				num(stat(runs, sc, srv, mRSS), 1), num(stat(runs, sc, srv, mPerConn), 2), maxCol, num(stat(runs, sc, srv, mToolUs), 2))
 		}
 	}

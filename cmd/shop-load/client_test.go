@@ -34,6 +34,9 @@ type fakeShop struct {
 	// drop, when set, reports whether the n-th delivery (counted from 1)
 	// to session sid is to be left out.
 	drop func(sid string, n int) bool
+	// hold, when set, is how long to stall the next poll of session sid
+	// that has been sent n deliveries; polling sessions only.
+	hold func(sid string, n int) time.Duration
 }
 
 type fakeSession struct {
@@ -150,6 +153,12 @@ func (f *fakeShop) engineIO(w http.ResponseWriter, r *http.Request) {
 			}
 			io.WriteString(w, "ok")
 			return
+		}
+		if f.hold != nil {
+			f.mu.Lock()
+			d := f.hold(s.sid, s.sent)
+			f.mu.Unlock()
+			time.Sleep(d)
 		}
 		select {
 		case p := <-s.queue:
@@ -353,5 +362,33 @@ func TestRunReportsConnectFailures(t *testing.T) {
 	}
 	if res.Failures["websocket upgrade: HTTP 400"] != 5 {
 		t.Errorf("failures = %v, want 5 × websocket upgrade: HTTP 400", res.Failures)
+	}
+}
+
+func TestRunWaitsForLateDeliveries(t *testing.T) {
+	f := newFakeShop()
+	held := false
+	// Once the third session (a watcher) has been sent three deliveries,
+	// its next poll stalls past the drain: the deliveries are late, not
+	// lost.
+	f.hold = func(sid string, n int) time.Duration {
+		if sid == "s3" && n >= 3 && !held {
+			held = true
+			return 1500 * time.Millisecond
+		}
+		return 0
+	}
+	srv := httptest.NewServer(f)
+	defer srv.Close()
+	cfg := testConfig("polling", 4, 2, 20)
+	cfg.Drain = 200 * time.Millisecond
+	cfg.LateWait = 10 * time.Second
+	res := runAgainst(t, srv, cfg)
+	s := res.Steps[0]
+	if s.Lost != 0 || s.Received != s.Expected {
+		t.Errorf("lost %d, received %d of %d; want every delivery counted after the late wait", s.Lost, s.Received, s.Expected)
+	}
+	if s.Sustained || !strings.Contains(s.Verdict, "arrived after the drain") {
+		t.Errorf("sustained %v, verdict %q; want not sustained, late deliveries named", s.Sustained, s.Verdict)
 	}
 }

@@ -22,6 +22,7 @@ type config struct {
 	Duration    time.Duration
 	Settle      time.Duration
 	Drain       time.Duration
+	LateWait    time.Duration
 	P99Limit    time.Duration
 	PID         int
 	JSONPath    string
@@ -78,6 +79,7 @@ func parseConfig(args []string, stderr io.Writer) (config, error) {
 	fs.DurationVar(&c.Duration, "duration", 10*time.Second, "measuring window of each step")
 	fs.DurationVar(&c.Settle, "settle", 2*time.Second, "pause between the last connection and the first purchase")
 	fs.DurationVar(&c.Drain, "drain", 5*time.Second, "longest wait after a step for its acknowledgements and deliveries")
+	fs.DurationVar(&c.LateWait, "late-wait", 30*time.Second, "after the last step, longest wait for deliveries that missed their drain before they count as lost")
 	fs.DurationVar(&c.P99Limit, "p99-limit", time.Second, "p99 latency above which a step is not sustained")
 	fs.IntVar(&c.PID, "pid", 0, "server process `id` whose CPU and memory to measure (Linux /proc)")
 	fs.StringVar(&c.JSONPath, "json", "", "also write the results as JSON to `file`")
@@ -172,7 +174,7 @@ func (c config) validate() error {
 func (c config) hardDeadline() time.Duration {
 	d := 60*time.Second + time.Duration(c.Buyers)*2*time.Second
 	d += time.Duration(2*float64(c.Clients)/c.RampRate*float64(time.Second)) + 30*time.Second
-	d += c.Settle
+	d += c.Settle + c.LateWait
 	d += time.Duration(len(c.Rates)) * (c.Duration + c.Drain + 5*time.Second)
 	return d
 }

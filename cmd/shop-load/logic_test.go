@@ -395,11 +395,11 @@ func TestShardShare(t *testing.T) {
 
 func TestProcParsers(t *testing.T) {
 	stat := "1234 (my (odd) name) S 1 1234 1234 0 -1 4194560 100 0 0 0 250 75 0 0 20 0 8 0 100 1000 200 18446744073709551615"
-	cpu, err := parseStatCPU([]byte(stat))
-	if err != nil || cpu != 3250*time.Millisecond {
-		t.Errorf("parseStatCPU = %v, %v; want 3.25s", cpu, err)
+	user, sys, err := parseStatCPU([]byte(stat))
+	if err != nil || user != 2500*time.Millisecond || sys != 750*time.Millisecond {
+		t.Errorf("parseStatCPU = %v, %v, %v; want 2.5s, 0.75s", user, sys, err)
 	}
-	if _, err := parseStatCPU([]byte("1234 (x) S 1")); err == nil {
+	if _, _, err := parseStatCPU([]byte("1234 (x) S 1")); err == nil {
 		t.Errorf("parseStatCPU(short) error = nil, want one")
 	}
 	status := "Name:\tshop\nVmPeak:\t  100 kB\nVmRSS:\t   51200 kB\nThreads:\t8\n"

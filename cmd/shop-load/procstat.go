@@ -13,11 +13,11 @@ import (
 // is 100 on every Linux architecture Go supports.
 const clockTicks = 100
 
-// procCPU returns the user+system CPU time a process has used.
-func procCPU(pid int) (time.Duration, error) {
+// procCPU returns the user and system CPU time a process has used.
+func procCPU(pid int) (user, sys time.Duration, err error) {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 	if err != nil {
-		return 0, fmt.Errorf("read cpu of %d: %w", pid, err)
+		return 0, 0, fmt.Errorf("read cpu of %d: %w", pid, err)
 	}
 	return parseStatCPU(b)
 }
@@ -25,22 +25,22 @@ func procCPU(pid int) (time.Duration, error) {
 // parseStatCPU reads fields 14 and 15 (utime, stime). The command name,
 // field 2, may hold spaces and parentheses, so fields count from the last
 // ')'.
-func parseStatCPU(b []byte) (time.Duration, error) {
+func parseStatCPU(b []byte) (user, sys time.Duration, err error) {
 	i := bytes.LastIndexByte(b, ')')
 	if i < 0 {
-		return 0, fmt.Errorf("malformed stat %q", truncate(b, 60))
+		return 0, 0, fmt.Errorf("malformed stat %q", truncate(b, 60))
 	}
 	f := bytes.Fields(b[i+1:])
 	// f[0] is field 3 (state); utime is field 14 -> f[11], stime f[12].
 	if len(f) < 13 {
-		return 0, fmt.Errorf("short stat %q", truncate(b, 60))
+		return 0, 0, fmt.Errorf("short stat %q", truncate(b, 60))
 	}
 	ut, err1 := strconv.ParseUint(string(f[11]), 10, 64)
 	st, err2 := strconv.ParseUint(string(f[12]), 10, 64)
 	if err1 != nil || err2 != nil {
-		return 0, fmt.Errorf("malformed stat times %q %q", f[11], f[12])
+		return 0, 0, fmt.Errorf("malformed stat times %q %q", f[11], f[12])
 	}
-	return time.Duration(ut+st) * time.Second / clockTicks, nil
+	return time.Duration(ut) * time.Second / clockTicks, time.Duration(st) * time.Second / clockTicks, nil
 }
 
 // procRSS returns the resident set size of a process in bytes.
@@ -87,7 +87,8 @@ type probe struct{ pid int }
 
 type sample struct {
 	ok  bool
-	cpu time.Duration
+	cpu time.Duration // user + system
+	sys time.Duration
 	rss uint64
 }
 
@@ -95,10 +96,10 @@ func (p probe) sample() sample {
 	if p.pid <= 0 {
 		return sample{}
 	}
-	cpu, err1 := procCPU(p.pid)
+	user, sys, err1 := procCPU(p.pid)
 	rss, err2 := procRSS(p.pid)
 	if err1 != nil || err2 != nil {
 		return sample{}
 	}
-	return sample{ok: true, cpu: cpu, rss: rss}
+	return sample{ok: true, cpu: user + sys, sys: sys, rss: rss}
 }

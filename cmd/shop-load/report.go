@@ -73,6 +73,7 @@ type stepResult struct {
 	Latency              latencySummary `json:"latency"`
 	ServerCPUSeconds     float64        `json:"serverCpuSeconds"`
 	ServerCPUFrac        float64        `json:"serverCpuFraction"`
+	ServerSysFrac        float64        `json:"serverSystemCpuFraction"`
 	ServerCPUPerMillion  float64        `json:"serverCpuSecondsPerMillion"`
 	ServerRSSMB          float64        `json:"serverRssMB"`
 	ToolCPUFrac          float64        `json:"toolCpuFraction"`
@@ -159,12 +160,12 @@ func (res *result) writeTable(w io.Writer) {
 	}
 	if len(res.Steps) > 0 && (res.Buyers > 0 || len(res.Steps) > 1) {
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-		fmt.Fprintln(tw, "rate/s\tacked\trefused\tskipped\tdeliv/s\tp50 ms\tp90 ms\tp99 ms\tmax ms\tlost\tsrv cpu\tcpu s/M\ttool cpu\ttool µs/d\tverdict\t")
+		fmt.Fprintln(tw, "rate/s\tacked\trefused\tskipped\tdeliv/s\tp50 ms\tp90 ms\tp99 ms\tmax ms\tlost\tsrv cpu\tsrv sys\tcpu s/M\ttool cpu\ttool µs/d\tverdict\t")
 		for _, s := range res.Steps {
-			fmt.Fprintf(tw, "%g\t%d\t%d\t%d\t%.0f\t%s\t%s\t%s\t%s\t%d\t%s\t%s\t%.0f%%\t%.2f\t%s\t\n",
+			fmt.Fprintf(tw, "%g\t%d\t%d\t%d\t%.0f\t%s\t%s\t%s\t%s\t%d\t%s\t%s\t%s\t%.0f%%\t%.2f\t%s\t\n",
 				s.Rate, s.Acked, s.Refused, s.Skipped, s.DeliveriesPerSec,
 				ms(s.Latency.P50, s.Latency.Count), ms(s.Latency.P90, s.Latency.Count), ms(s.Latency.P99, s.Latency.Count), ms(s.Latency.Max, s.Latency.Count),
-				s.Lost, pct(s.ServerCPUFrac, res.PID), per(s.ServerCPUPerMillion), s.ToolCPUFrac*100, s.ToolCPUPerDeliveryUs, s.Verdict)
+				s.Lost, pct(s.ServerCPUFrac, res.PID), pct(s.ServerSysFrac, res.PID), per(s.ServerCPUPerMillion), s.ToolCPUFrac*100, s.ToolCPUPerDeliveryUs, s.Verdict)
 		}
 		tw.Flush()
 	}
