@@ -14,6 +14,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 )
 
 // Config is everything the shop reads from its flags and environment.
@@ -22,6 +24,7 @@ type Config struct {
 	Addr            string
 	DataDir         string
 	MongoURI        string
+	RedisURL        string
 	JWTSecret       string
 	TokenTTL        time.Duration
 	AdminEmails     []string
@@ -53,6 +56,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 	fset.StringVar(&c.Addr, "addr", env("SHOP_ADDR", ":3000"), "listen `address` [SHOP_ADDR]")
 	fset.StringVar(&c.DataDir, "data-dir", env("SHOP_DATA_DIR", "./data"), "`directory` for the embedded database and the generated JWT secret [SHOP_DATA_DIR]")
 	fset.StringVar(&c.MongoURI, "mongodb-uri", env("MONGODB_URI", ""), "MongoDB connection `uri`; empty starts the embedded database [MONGODB_URI]")
+	fset.StringVar(&c.RedisURL, "redis-url", env("SHOP_REDIS_URL", ""), "Redis `url` (redis://[:password@]host:port/db) through which several instances share their broadcasts, as Node's @socket.io/redis-adapter does; empty keeps broadcasts within this instance [SHOP_REDIS_URL]")
 	fset.StringVar(&c.JWTSecret, "jwt-secret", env("SHOP_JWT_SECRET", ""), "`secret` that signs login tokens; empty generates one and keeps it in the data dir [SHOP_JWT_SECRET]")
 	fset.StringVar(&tokenTTL, "token-ttl", env("SHOP_TOKEN_TTL", "24h"), "`duration` of a login before it must be renewed [SHOP_TOKEN_TTL]")
 	fset.StringVar(&admins, "admin-emails", env("SHOP_ADMIN_EMAILS", ""), "comma-separated `emails` of users who may create goods [SHOP_ADMIN_EMAILS]")
@@ -82,6 +86,12 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 	}
 	if c.ShutdownTimeout, err = time.ParseDuration(shutdown); err != nil || c.ShutdownTimeout <= 0 {
 		return Config{}, fmt.Errorf("invalid -shutdown-timeout %q", shutdown)
+	}
+	if c.RedisURL != "" {
+		// The parser's error may quote the URL, password included.
+		if _, err := redis.ParseURL(c.RedisURL); err != nil {
+			return Config{}, errors.New("invalid -redis-url: want redis://[[user]:password@]host[:port][/db] or rediss://…")
+		}
 	}
 	if err := c.LogLevel.UnmarshalText([]byte(level)); err != nil {
 		return Config{}, fmt.Errorf("invalid -log-level %q", level)

@@ -18,6 +18,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/livebuy/shop/internal/auth"
 	"github.com/livebuy/shop/internal/database"
 	"github.com/livebuy/shop/internal/goods"
@@ -25,6 +27,7 @@ import (
 	"github.com/livebuy/shop/internal/live"
 	"github.com/livebuy/shop/internal/realtime"
 	"github.com/livebuy/shop/internal/realtime/engineio"
+	"github.com/livebuy/shop/internal/realtime/redisadapter"
 	"github.com/livebuy/shop/internal/users"
 	"github.com/livebuy/shop/migrations"
 	"github.com/livebuy/shop/web"
@@ -115,6 +118,7 @@ type app struct {
 	log    *slog.Logger
 	db     *database.DB
 	sio    *realtime.Server
+	rdb    *redis.Client // nil without -redis-url
 	authn  *auth.Authenticator
 	authH  *auth.Handler
 	usersH *users.Handler
@@ -147,14 +151,23 @@ func start(ctx context.Context, cfg Config, tokens *auth.Tokens, log *slog.Logge
 	}
 	authn := auth.NewAuthenticator(tokens, userSvc, log)
 
-	sio := realtime.NewServer(realtime.Options{
+	sioOpts := realtime.Options{
 		Engine: engineio.Options{
 			CORS:         engineio.CORS{AllowedOrigins: cfg.AllowedOrigins, AllowCredentials: true},
 			AllowRequest: live.OriginPolicy(cfg.AllowedOrigins),
 			Logger:       log,
 		},
 		Logger: log,
-	})
+	}
+	rdb, err := openRedis(ctx, cfg.RedisURL, log)
+	if err != nil {
+		_ = db.Close(context.WithoutCancel(ctx))
+		return nil, err
+	}
+	if rdb != nil {
+		sioOpts.Adapter = redisadapter.Factory(rdb, redisadapter.Options{Logger: log})
+	}
+	sio := realtime.NewServer(sioOpts)
 	root := sio.Of("/")
 
 	store := goods.NewMongoStore(db.Database())
@@ -167,6 +180,7 @@ func start(ctx context.Context, cfg Config, tokens *auth.Tokens, log *slog.Logge
 		log:   log,
 		db:    db,
 		sio:   sio,
+		rdb:   rdb,
 		authn: authn,
 		authH: auth.NewHandler(auth.HandlerConfig{
 			Tokens: tokens, Credentials: userSvc, SecureCookie: cfg.SecureCookie, Logger: log,
@@ -178,6 +192,38 @@ func start(ctx context.Context, cfg Config, tokens *auth.Tokens, log *slog.Logge
 		}),
 		webH: webH,
 	}, nil
+}
+
+// openRedis returns a client of the Redis at url, nil when url is empty.
+// The shop starts even when Redis does not answer: broadcasts then reach
+// this instance's clients only, and the adapter connects once Redis is up.
+func openRedis(ctx context.Context, url string, log *slog.Logger) (*redis.Client, error) {
+	if url == "" {
+		return nil, nil
+	}
+	opts, err := redis.ParseURL(url)
+	if err != nil {
+		return nil, errors.New("invalid -redis-url") // parseConfig says more
+	}
+	// go-redis logs every failed dial of an outage on its own process-wide
+	// logger; the adapter logs the outage once, so these are debug lines.
+	redis.SetLogger(redisLog{log})
+	rdb := redis.NewClient(opts)
+	pingCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := rdb.Ping(pingCtx).Err(); err != nil {
+		log.Warn("redis does not answer; broadcasts stay within this instance until it does", "addr", opts.Addr, "err", err)
+	} else {
+		log.Info("sharing broadcasts through redis", "addr", opts.Addr)
+	}
+	return rdb, nil
+}
+
+// redisLog writes go-redis's log lines to the shop's log.
+type redisLog struct{ log *slog.Logger }
+
+func (l redisLog) Printf(ctx context.Context, format string, v ...any) {
+	l.log.DebugContext(ctx, "redis: "+fmt.Sprintf(format, v...))
 }
 
 func (a *app) dbKind() string {
@@ -196,6 +242,12 @@ func (a *app) shutdown(ctx context.Context, srv *http.Server, cause error) error
 	}
 	if err := srv.Shutdown(ctx); err != nil {
 		errs = append(errs, fmt.Errorf("stop http: %w", err))
+	}
+	if a.rdb != nil {
+		// After the sockets: closing them closed the adapters using it.
+		if err := a.rdb.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("close redis: %w", err))
+		}
 	}
 	if err := a.db.Close(ctx); err != nil {
 		errs = append(errs, fmt.Errorf("close database: %w", err))
