@@ -32,7 +32,7 @@ func (f frame) String() string {
 // "ask" with ["ok-<sid>"], and queues every other message. Its reader
 // goroutine exits when the connection ends; the test's end closes it.
 type sioClient struct {
-	t      *testing.T
+	t      testing.TB
 	sid    string
 	ws     *websocket.Conn
 	wmu    sync.Mutex
@@ -42,7 +42,7 @@ type sioClient struct {
 
 // connect opens a client on n with the given query parameters (rooms the
 // test server joins it to, for instance) and waits for its CONNECT reply.
-func connect(t *testing.T, n *node, query url.Values) *sioClient {
+func connect(t testing.TB, n *node, query url.Values) *sioClient {
 	t.Helper()
 	q := url.Values{"EIO": {"4"}, "transport": {"websocket"}, "foo": {"bar"}}
 	for k, v := range query {

@@ -41,7 +41,7 @@ const waitTimeout = 10 * time.Second
 // redisServer is a redis-server child process on a loopback port, without
 // persistence, stopped when the test ends.
 type redisServer struct {
-	t    *testing.T
+	t    testing.TB
 	bin  string
 	dir  string
 	port int
@@ -54,7 +54,7 @@ type redisServer struct {
 
 // startRedis starts a redis-server. Without one installed the test is
 // skipped, except in CI (the CI environment variable set), where it fails.
-func startRedis(t *testing.T) *redisServer {
+func startRedis(t testing.TB) *redisServer {
 	t.Helper()
 	bin, err := exec.LookPath("redis-server")
 	if err != nil {
@@ -76,7 +76,7 @@ func startRedis(t *testing.T) *redisServer {
 	}
 }
 
-func freePort(t *testing.T) int {
+func freePort(t testing.TB) int {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -177,7 +177,7 @@ func (b *syncBuffer) String() string {
 // left, then the clients are closed: a client's Close would end the
 // goroutines of an adapter that failed to.
 type env struct {
-	t     *testing.T
+	t     testing.TB
 	redis *redisServer
 
 	mu      sync.Mutex
@@ -185,7 +185,7 @@ type env struct {
 }
 
 // newEnv starts a redis-server for the test.
-func newEnv(t *testing.T) *env {
+func newEnv(t testing.TB) *env {
 	t.Helper()
 	e := &env{t: t, redis: startRedis(t)}
 	t.Cleanup(func() {
@@ -255,7 +255,7 @@ func (n *node) adapter() *Adapter { return n.srv.Adapter().(*Adapter) }
 // waitServers waits until n servers subscribe to the request channel of
 // namespace "/". A server subscribes to its broadcast pattern first, so
 // it then receives broadcasts too.
-func waitServers(t *testing.T, rdb *redis.Client, n int) {
+func waitServers(t testing.TB, rdb *redis.Client, n int) {
 	t.Helper()
 	const channel = "socket.io-request#/#"
 	deadline := time.Now().Add(waitTimeout)
@@ -272,7 +272,7 @@ func waitServers(t *testing.T, rdb *redis.Client, n int) {
 }
 
 // checkNoLeaks fails the test if a goroutine of this package is left.
-func checkNoLeaks(t *testing.T) {
+func checkNoLeaks(t testing.TB) {
 	deadline := time.Now().Add(waitTimeout)
 	for {
 		buf := make([]byte, 1<<20)
