@@ -74,5 +74,7 @@ func (p *pages) announce(page string) {
 	if n == 0 {
 		return
 	}
-	_ = p.nsp.To(room).Emit(EventSameViewCount, n) // failure only for reserved names
+	// The count is this instance's own: with a cluster adapter, the other
+	// instances announce theirs to their own viewers.
+	_ = p.nsp.Local().To(room).Emit(EventSameViewCount, n) // failure only for reserved names
 }
