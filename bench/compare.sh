@@ -143,9 +143,12 @@ for rep in $(seq 1 "$REPS"); do
       start_server "$server"
       out="$RESULTS/$rep-$name-$server.json"
       log "rep $rep/$REPS $name on $server (pid $SERVER_PID, load $(cut -d' ' -f1 /proc/loadavg))"
-      cmd="taskset -c $TOOL_CPU shop-load -url http://127.0.0.1:$PORT $args -pid \$SERVER_PID -label $server"
+      cmd="taskset -c $TOOL_CPU ./shop-load -url http://127.0.0.1:$PORT $args -pid \$SERVER_PID -label $server"
       if [ "$rep" = 1 ]; then
-        printf '%s\t%s\t%s\t%s\n' "$name" "$server" "$SERVER_CMD" "$cmd" >>"$RESULTS/commands.txt"
+        # As a reader would type it: binaries in the current directory, a
+        # fresh data directory.
+        show=$(printf '%s' "$SERVER_CMD" | sed -e "s|-data-dir [^ ]*|-data-dir \$(mktemp -d)|" -e "s|$WORK/|./|g" -e "s|$ROOT/||g")
+        printf '%s\t%s\t%s\t%s\n' "$name" "$server" "$show" "$cmd" >>"$RESULTS/commands.txt"
       fi
       # shellcheck disable=SC2086
       if ! taskset -c $TOOL_CPU "$WORK/shop-load" -url "http://127.0.0.1:$PORT" $args \
