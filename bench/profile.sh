@@ -36,7 +36,8 @@ cleanup() {
   [ -n "$LOAD_PID" ] && kill "$LOAD_PID" 2>/dev/null || true
   [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null || true
   wait 2>/dev/null || true
-  rm -rf "$WORK/data"
+  rm -rf "$WORK/data" "$WORK/shop" "$WORK/shop-load" "$WORK/overlay.json" "$WORK/pprof_overlay.go"
+  rmdir "$WORK" 2>/dev/null || true # kept when the profiles are in it
 }
 trap cleanup EXIT
 
