@@ -38,9 +38,14 @@ type CredentialChecker interface {
 type HandlerConfig struct {
 	Tokens      *Tokens
 	Credentials CredentialChecker
-	// Throttle limits failed logins per client address and per email; nil
-	// means NewThrottle(0, 0, 0).
+	// Throttle limits failed logins per email; nil means
+	// NewThrottle(0, 0, 0).
 	Throttle *Throttle
+	// AddressThrottle limits failed logins per client address. Many
+	// shoppers may share one address (an office, a mobile carrier's NAT),
+	// so its limit is looser; nil means
+	// NewThrottle(DefaultMaxAddressFailures, 0, 0).
+	AddressThrottle *Throttle
 	// SecureCookie marks the cookie Secure even on plain HTTP requests, for
 	// a shop behind a TLS-terminating proxy.
 	SecureCookie bool
@@ -51,16 +56,20 @@ type HandlerConfig struct {
 type Handler struct {
 	tokens   *Tokens
 	creds    CredentialChecker
-	throttle *Throttle
+	throttle *Throttle // per email
+	addrs    *Throttle // per client address
 	secure   bool
 	log      *slog.Logger
 }
 
 // NewHandler returns a Handler configured by c.
 func NewHandler(c HandlerConfig) *Handler {
-	h := &Handler{tokens: c.Tokens, creds: c.Credentials, throttle: c.Throttle, secure: c.SecureCookie, log: c.Logger}
+	h := &Handler{tokens: c.Tokens, creds: c.Credentials, throttle: c.Throttle, addrs: c.AddressThrottle, secure: c.SecureCookie, log: c.Logger}
 	if h.throttle == nil {
 		h.throttle = NewThrottle(0, 0, 0)
+	}
+	if h.addrs == nil {
+		h.addrs = NewThrottle(DefaultMaxAddressFailures, 0, 0)
 	}
 	if h.log == nil {
 		h.log = slog.New(slog.DiscardHandler)
@@ -90,7 +99,13 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ipKey, emailKey := "ip:"+clientNet(r.RemoteAddr), "email:"+emailDigest(req.Email)
-	if wait := h.throttle.Attempt(ipKey, emailKey); wait > 0 {
+	wait := h.throttle.Attempt(emailKey)
+	if wait == 0 {
+		if wait = h.addrs.Attempt(ipKey); wait > 0 {
+			h.throttle.Forgive(emailKey) // this attempt never happened
+		}
+	}
+	if wait > 0 {
 		h.log.WarnContext(r.Context(), "login throttled",
 			"request_id", middleware.GetReqID(r.Context()), "client", clientNet(r.RemoteAddr))
 		httpapi.Error(w, r, h.log, &errs.Error{Kind: errs.TooManyRequests, Message: MsgTooManyAttempts, RetryAfter: wait})
@@ -103,11 +118,12 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 		return
 	case err != nil:
 		// A fault says nothing about the credentials; do not count it.
-		h.throttle.Forgive(ipKey, emailKey)
+		h.throttle.Forgive(emailKey)
+		h.addrs.Forgive(ipKey)
 		httpapi.Error(w, r, h.log, err)
 		return
 	}
-	h.throttle.Forgive(ipKey)
+	h.addrs.Forgive(ipKey)
 	h.throttle.Reset(emailKey)
 	tok, err := h.tokens.Issue(p.UserID)
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -87,9 +88,11 @@ func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	f := &fixture{dir: newDirectory(), tokens: newTokens(t)}
 	th, clk := newThrottle(3, 10*time.Minute, 100)
+	addrs := auth.NewThrottle(5, 10*time.Minute, 100)
+	auth.SetThrottleClock(addrs, clk.Now)
 	f.clock = clk
 	a := auth.NewAuthenticator(f.tokens, f.dir, nil)
-	h := auth.NewHandler(auth.HandlerConfig{Tokens: f.tokens, Credentials: f.dir, Throttle: th})
+	h := auth.NewHandler(auth.HandlerConfig{Tokens: f.tokens, Credentials: f.dir, Throttle: th, AddressThrottle: addrs})
 	r := chi.NewRouter()
 	r.Use(a.Middleware)
 	h.Routes(r)
@@ -218,13 +221,55 @@ func TestLoginThrottle(t *testing.T) {
 	if got := res.header.Get("Set-Cookie"); got != "" {
 		t.Errorf("got Set-Cookie %q on a throttled login", got)
 	}
-	// The same client is throttled for other emails too.
+	// Another shopper behind the same address is not locked out by ann's
+	// failures...
+	if res := f.login(t, "boss@example.com", "bosspassword"); res.status != 200 {
+		t.Errorf("other email from the same client: got status %d, want 200", res.status)
+	}
+	// ...but the address has its own, looser limit (5 here): two more
+	// failures on other emails reach it, and then every email is refused.
+	for _, email := range []string{"x@example.com", "y@example.com"} {
+		if res := f.login(t, email, "wrong"); res.status != 400 {
+			t.Fatalf("failure for %s: got status %d, want 400", email, res.status)
+		}
+	}
 	if res := f.login(t, "boss@example.com", "bosspassword"); res.status != 429 {
-		t.Errorf("other email from the same client: got status %d, want 429", res.status)
+		t.Errorf("address over its limit: got status %d, want 429", res.status)
 	}
 	f.clock.Advance(10 * time.Minute)
 	if res := f.login(t, "ann@example.com", "annpassword"); res.status != 200 {
 		t.Errorf("after the window: got status %d, want 200", res.status)
+	}
+}
+
+// TestConcurrentLoginsFromOneAddress checks that shoppers sharing one
+// address can sign in at the same time: successful logins never lock the
+// address.
+func TestConcurrentLoginsFromOneAddress(t *testing.T) {
+	f := newFixture(t)
+	const n = 20 // more than the address limit of the fixture (5)
+	f.dir.mu.Lock()
+	for i := range n {
+		email := fmt.Sprintf("shopper%d@example.com", i)
+		f.dir.users[email] = auth.Principal{UserID: email, Email: email, Nickname: email}
+		f.dir.pass[email] = "password"
+	}
+	f.dir.mu.Unlock()
+	var wg sync.WaitGroup
+	statuses := make(chan int, n)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			statuses <- f.login(t, fmt.Sprintf("shopper%d@example.com", i), "password").status
+		}()
+	}
+	wg.Wait()
+	close(statuses)
+	for s := range statuses {
+		if s != 200 {
+			t.Fatalf("got status %d, want every concurrent login to succeed", s)
+		}
 	}
 }
 

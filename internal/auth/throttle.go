@@ -8,9 +8,12 @@ import (
 
 // Defaults of the login throttle.
 const (
-	DefaultMaxFailures   = 5
-	DefaultFailureWindow = 15 * time.Minute
-	DefaultThrottleKeys  = 10000
+	DefaultMaxFailures = 5 // per email
+	// DefaultMaxAddressFailures is the limit per client address, which
+	// many shoppers may share.
+	DefaultMaxAddressFailures = 50
+	DefaultFailureWindow      = 15 * time.Minute
+	DefaultThrottleKeys       = 10000
 )
 
 // Throttle limits attempts per key (a client address, an email) to limit
