@@ -29,9 +29,7 @@ func BenchmarkMessagePrepare(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		m := NewTextMessage(benchPayload)
-		if _, err := m.prepared(); err != nil {
-			b.Fatal(err)
-		}
+		_ = m.wsFrame()
 		_ = m.pollingBytes()
 	}
 }
@@ -46,9 +44,7 @@ func BenchmarkEncodeForSessions(b *testing.B) {
 			for b.Loop() {
 				m := NewTextMessage(benchPayload)
 				for range n {
-					if _, err := m.prepared(); err != nil {
-						b.Fatal(err)
-					}
+					_ = m.wsFrame()
 				}
 			}
 		})
@@ -57,9 +53,7 @@ func BenchmarkEncodeForSessions(b *testing.B) {
 			for b.Loop() {
 				for range n {
 					m := NewTextMessage(benchPayload)
-					if _, err := m.prepared(); err != nil {
-						b.Fatal(err)
-					}
+					_ = m.wsFrame()
 				}
 			}
 		})

@@ -2,8 +2,9 @@ package engineio
 
 import (
 	"encoding/base64"
+	"fmt"
 	"sync"
-	"sync/atomic"
+	"time"
 
 	"github.com/gorilla/websocket"
 )
@@ -20,26 +21,20 @@ const (
 )
 
 // Message is one outbound Engine.IO packet. It is immutable once built and
-// may be sent to any number of sessions: its polling encoding is computed
-// at most once, and so is its WebSocket frame (a websocket.PreparedMessage),
-// whichever goroutine gets there first. A Message written to a single
-// WebSocket, such as an acknowledgement, skips the preparation: the first
-// write sends it directly and only a second one prepares the shared frame.
+// may be sent to any number of sessions: its polling encoding and its
+// complete WebSocket frame are each computed at most once, whichever
+// goroutine gets there first, and a broadcast writes the same frame bytes
+// to every socket.
 type Message struct {
 	data   []byte
 	typ    byte // packet type; packetMessage for every Message built outside this package
 	binary bool
 
-	// wsWrites counts WebSocket writes, to prepare the frame only for a
-	// message that is written more than once.
-	wsWrites atomic.Int32
-
 	textOnce sync.Once
 	text     []byte // polling encoding; also the WebSocket payload of a text packet
 
-	wsOnce sync.Once
-	ws     *websocket.PreparedMessage
-	wsErr  error
+	frameOnce sync.Once
+	frame     []byte // the server's WebSocket frame: unmasked header and payload
 }
 
 // NewTextMessage returns a message packet ("4") carrying data as text.
@@ -87,31 +82,34 @@ func (m *Message) pollingBytes() []byte {
 	return m.text
 }
 
-// prepared returns the WebSocket frame of m, built once.
-func (m *Message) prepared() (*websocket.PreparedMessage, error) {
-	m.wsOnce.Do(func() {
+// wsFrame returns m as one complete, unmasked WebSocket frame: binary
+// messages as binary frames, every other packet as a text frame.
+func (m *Message) wsFrame() []byte {
+	m.frameOnce.Do(func() {
 		if m.binary {
-			m.ws, m.wsErr = websocket.NewPreparedMessage(websocket.BinaryMessage, m.data)
+			m.frame = appendFrame(nil, websocket.BinaryMessage, m.data)
 			return
 		}
-		m.ws, m.wsErr = websocket.NewPreparedMessage(websocket.TextMessage, m.pollingBytes())
+		// The text frame is built directly rather than from pollingBytes:
+		// a WebSocket-only message then never holds a second copy.
+		b := appendFrameHeader(make([]byte, 0, frameHeaderLen(1+len(m.data))+1+len(m.data)), websocket.TextMessage, 1+len(m.data))
+		b = append(b, m.typ)
+		m.frame = append(b, m.data...)
 	})
-	return m.ws, m.wsErr
+	return m.frame
 }
 
-// writeTo writes m as one WebSocket frame.
+// writeTo writes m as one WebSocket frame to c, a connection that no
+// session writes to yet (a probing WebSocket), bounded by closeFrameTimeout.
 func (m *Message) writeTo(c *websocket.Conn) error {
-	if m.wsWrites.Add(1) == 1 {
-		// Possibly the only write: preparing a frame (gorilla builds it
-		// through a 4 KiB scratch buffer) would cost more than it saves.
-		if m.binary {
-			return c.WriteMessage(websocket.BinaryMessage, m.data)
-		}
-		return c.WriteMessage(websocket.TextMessage, m.pollingBytes())
+	nc := c.NetConn()
+	if err := nc.SetWriteDeadline(time.Now().Add(closeFrameTimeout)); err != nil {
+		return fmt.Errorf("engineio: set write deadline: %w", err)
 	}
-	pm, err := m.prepared()
-	if err != nil {
-		return err
+	if _, err := nc.Write(m.wsFrame()); err != nil {
+		return fmt.Errorf("engineio: write frame: %w", err)
 	}
-	return c.WritePreparedMessage(pm)
+	// A stale deadline would fail the session writer's first inline write.
+	_ = nc.SetWriteDeadline(time.Time{})
+	return nil
 }

@@ -99,22 +99,18 @@ func TestMessageSharedConcurrently(t *testing.T) {
 	for _, m := range []*Message{NewTextMessage([]byte("shared")), NewBinaryMessage([]byte{1, 2})} {
 		const n = 16
 		var wg sync.WaitGroup
-		prepared := make([]*websocket.PreparedMessage, n)
+		frames := make([][]byte, n)
 		polling := make([][]byte, n)
 		for i := range n {
 			wg.Go(func() {
-				pm, err := m.prepared()
-				if err != nil {
-					t.Error(err)
-				}
-				prepared[i] = pm
+				frames[i] = m.wsFrame()
 				polling[i] = m.pollingBytes()
 			})
 		}
 		wg.Wait()
 		for i := 1; i < n; i++ {
-			if prepared[i] != prepared[0] {
-				t.Fatalf("prepared frame %d: got a second frame, want the one built once", i)
+			if &frames[i][0] != &frames[0][0] {
+				t.Fatalf("websocket frame %d: got a second frame, want the one built once", i)
 			}
 			if &polling[i][0] != &polling[0][0] {
 				t.Fatalf("polling encoding %d: got a second encoding, want the one built once", i)

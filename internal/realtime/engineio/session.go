@@ -39,6 +39,8 @@ type Session struct {
 	head  int
 	// ws is the WebSocket carrying the session; nil while on polling.
 	ws *websocket.Conn
+	// wsw writes to ws; see writerLocked.
+	wsw *wsWriter
 	// upgrade is the WebSocket probing to take over from polling.
 	upgrade *upgrade
 	// poll, when non-nil, is closed to wake the GET waiting for packets.
@@ -49,7 +51,7 @@ type Session struct {
 	pollReply byte
 	getBusy   bool // a polling GET is being served
 	postBusy  bool // a polling POST is being served
-	writing   bool // a WebSocket writer goroutine is running
+	writing   bool // a WebSocket writer goroutine is running or about to
 	// roomWait, when non-nil, is closed to wake the WebSocket reader held
 	// by awaitRoom.
 	roomWait chan struct{}
@@ -196,9 +198,15 @@ func (s *Session) queueLimitLocked() int {
 // are written, then a close packet, and OnClose receives ReasonForcedClose.
 func (s *Session) Close() { s.closeGraceful(ReasonForcedClose, false) }
 
-// pushLocked appends msgs to the queue and makes sure a transport will
-// carry them. s.mu must be held and the session not closed.
+// pushLocked writes msgs to an idle WebSocket at once, or appends them to
+// the queue and makes sure a transport will carry them. s.mu must be held
+// and the session not closed.
 func (s *Session) pushLocked(msgs ...*Message) {
+	if s.ws != nil {
+		if msgs = s.writeInlineLocked(msgs); len(msgs) == 0 {
+			return
+		}
+	}
 	if s.head > 0 && len(s.queue)+len(msgs) > cap(s.queue) {
 		// Reclaim the written head rather than grow: under steady traffic
 		// the queue may never drain.
@@ -215,9 +223,7 @@ func (s *Session) pushLocked(msgs ...*Message) {
 func (s *Session) kickLocked() {
 	if s.ws != nil {
 		if !s.writing && s.head < len(s.queue) {
-			s.writing = true
-			s.srv.wg.Add(1) // the session's own count is held: wg is above zero
-			go s.writeLoop(s.ws)
+			s.startWriterLocked(s.writerLocked())
 		}
 		return
 	}

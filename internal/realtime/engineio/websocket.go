@@ -108,10 +108,10 @@ func (s *Server) readBurst(sess *Session, conn *websocket.Conn, fr *frameReader,
 		switch {
 		case err != nil:
 		case typ == opPing:
-			_ = conn.WriteControl(websocket.PongMessage, data, time.Now().Add(closeFrameTimeout))
+			_ = sess.writeControl(conn, websocket.PongMessage, data)
 		case typ == opPong:
 		case typ == opClose:
-			closeConnCode(conn, closeCode(data))
+			sess.closeWebSocket(conn, closeCode(data))
 			err = errPeerClosed
 		case up != nil:
 			up, err = s.upgradeFrame(sess, conn, up, typ, data)
@@ -178,10 +178,10 @@ func (s *Server) readFailed(sess *Session, conn *websocket.Conn, up *upgrade, er
 	reason := ReasonTransportClose
 	switch {
 	case errors.Is(err, errTooBig):
-		closeConnCode(conn, websocket.CloseMessageTooBig)
+		sess.closeWebSocket(conn, websocket.CloseMessageTooBig)
 		reason = ReasonTransportError
 	case errors.Is(err, errProtocol):
-		closeConnCode(conn, websocket.CloseProtocolError)
+		sess.closeWebSocket(conn, websocket.CloseProtocolError)
 		reason = ReasonTransportError
 	}
 	sess.terminate(reason, packetClose)
