@@ -194,6 +194,14 @@ func (fr *frameReader) wait() error {
 	return nil
 }
 
+// idle returns the buffer, if any, to the pool once no byte is pending:
+// the reader then holds nothing between bursts.
+func (fr *frameReader) idle() {
+	if fr.buf != nil && !fr.pending() {
+		fr.release()
+	}
+}
+
 // pending reports whether bytes of the stream are known to follow: unread
 // buffered bytes or a message awaiting its next fragment.
 func (fr *frameReader) pending() bool {

@@ -73,6 +73,9 @@ type Server struct {
 	mu       sync.RWMutex
 	sessions map[string]*Session
 	closing  bool
+	// poller watches idle WebSockets; started by the first one.
+	poller       *poller
+	pollerFailed bool // no poller can be had: readers keep a goroutine
 }
 
 // NewServer returns a Server configured by opts, with defaults filled in.
@@ -316,12 +319,17 @@ func (s *Server) register(sess *Session, goroutines int) bool {
 	return true
 }
 
+// remove forgets sess, and has the poller forget its socket.
 func (s *Server) remove(sess *Session) {
 	s.mu.Lock()
 	if s.sessions[sess.id] == sess {
 		delete(s.sessions, sess.id)
 	}
+	p := s.poller
 	s.mu.Unlock()
+	if p != nil {
+		p.unwatch(sess)
+	}
 }
 
 func (s *Server) lookup(sid string) *Session {
@@ -363,10 +371,12 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		sess.closeGraceful(ReasonServerShutdown, true)
 	}
 	done := make(chan struct{})
-	// The waiter ends when the last session has; on ctx expiry the forced
-	// terminations below bring that about promptly.
+	// The waiter ends when the last session has, and the poller with it;
+	// on ctx expiry the forced terminations below bring that about
+	// promptly.
 	go func() {
 		s.wg.Wait()
+		s.stopPoller()
 		close(done)
 	}()
 	select {

@@ -81,14 +81,23 @@ func closeConnCode(conn *websocket.Conn, code int) {
 // packet; then it carries the session. It exits when conn fails or is
 // closed, by the peer or by the session's end.
 //
-// The loop itself stays tiny: between bursts of frames the goroutine waits
-// here, in a stack that fits the runtime's minimal 2 KiB, while the deep
-// work of a burst happens in readBurst.
+// Once conn carries the session, the loop hands it to the server's poller
+// where there is one, and exits: an idle session then holds no goroutine.
+// Otherwise the loop itself stays tiny: between bursts of frames the
+// goroutine waits here, in a stack that fits the runtime's minimal 2 KiB,
+// while the deep work of a burst happens in readBurst.
 func (s *Server) readLoop(sess *Session, conn *websocket.Conn, up *upgrade) {
 	defer s.wg.Done()
 	fr := newFrameReader(conn.NetConn(), s.readPool, s.opts.MaxPayload)
 	defer fr.close()
+	watch := true
 	for {
+		if watch && up == nil {
+			if s.watchWebSocket(sess, conn, fr) {
+				return
+			}
+			watch = false
+		}
 		if err := fr.wait(); err != nil {
 			s.readFailed(sess, conn, up, err)
 			return
