@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -66,6 +67,9 @@ type Server struct {
 	// Handshake JSON after the sid, per transport of the opening request.
 	handshakePolling   []byte
 	handshakeWebSocket []byte
+
+	// lastURL is the URL of a recent WebSocket handshake, for shareURL.
+	lastURL atomic.Pointer[sharedURL]
 
 	// wg counts live sessions and the goroutines that serve them.
 	wg sync.WaitGroup
@@ -278,6 +282,28 @@ func newHandshake(r *http.Request) *Handshake {
 		Time:       time.Now(),
 		Secure:     r.TLS != nil,
 	}
+}
+
+// sharedURL is the request URI and parsed query of a WebSocket handshake,
+// shared by the sessions whose request repeats it verbatim.
+type sharedURL struct {
+	uri   string
+	query url.Values
+}
+
+// shareURL makes hs use the URL and query of the previous WebSocket
+// handshake when its request had the same URI. The clients of one
+// application mostly connect with the same URL
+// ("/socket.io/?EIO=4&transport=websocket"), and each copy would otherwise
+// stay with its session for as long as it lives: about 450 bytes. Query
+// is read-only for the Socket.IO layer and its users, as documented there.
+// hs must not have been handed out yet.
+func (s *Server) shareURL(hs *Handshake) {
+	if last := s.lastURL.Load(); last != nil && last.uri == hs.URL {
+		hs.URL, hs.Query = last.uri, last.query
+		return
+	}
+	s.lastURL.Store(&sharedURL{uri: hs.URL, query: hs.Query})
 }
 
 // newSID returns a random session id: 15 random bytes in unpadded

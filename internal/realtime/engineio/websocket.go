@@ -22,6 +22,7 @@ func (s *Server) openWebSocket(w http.ResponseWriter, r *http.Request) {
 		return // the upgrader has answered
 	}
 	sess := s.newSession(r, TransportWebSocket)
+	s.shareURL(sess.hs)
 	sess.ws = conn
 	if !s.register(sess, 1) {
 		sess.timer.Stop()
