@@ -170,6 +170,7 @@ func BenchmarkBroadcastDelivered(b *testing.B) {
 			<-counts
 		}
 	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/delivery")
 }
 
 // BenchmarkEmitRoundTrip measures Socket.Emit to one WebSocket client
@@ -191,4 +192,29 @@ func BenchmarkEmitRoundTrip(b *testing.B) {
 		}
 		<-counts
 	}
+}
+
+// BenchmarkBroadcastBurst emits 8 broadcasts back to back to 1,000
+// loopback WebSocket clients and waits until every client has read them
+// all: a server that falls behind, where frames meeting a busy socket
+// are joined into one write. It reports the time per delivery.
+func BenchmarkBroadcastBurst(b *testing.B) {
+	const n, burst = 1000, 8
+	srv, hs := newTestServer(b, benchOptions())
+	done, counts := wsReaders(b, hs, n)
+	defer done()
+	payload := map[string]any{"nickname": "alice", "goodsId": 3}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		for range burst {
+			if err := srv.Emit("BUY_GOODS", payload); err != nil {
+				b.Fatal(err)
+			}
+		}
+		for range n * burst {
+			<-counts
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n*burst), "ns/delivery")
 }
