@@ -41,6 +41,8 @@ type Session struct {
 	ws *websocket.Conn
 	// wsw writes to ws; see writerLocked.
 	wsw *wsWriter
+	// lastWrite is when frames last went to ws; see coalesceWindow.
+	lastWrite time.Time
 	// upgrade is the WebSocket probing to take over from polling.
 	upgrade *upgrade
 	// poll, when non-nil, is closed to wake the GET waiting for packets.

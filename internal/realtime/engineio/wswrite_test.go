@@ -78,6 +78,9 @@ func TestWebSocketPartialWritesResume(t *testing.T) {
 					if tt.binary {
 						m = NewBinaryMessage(numbered(i, tt.size(i)))
 					}
+					sess.mu.Lock()
+					sess.lastWrite = time.Time{} // every Send may write inline
+					sess.mu.Unlock()
 					if err := sess.Send(m); err != nil {
 						t.Fatalf("Send %d: got %v, want nil", i, err)
 					}
@@ -155,7 +158,7 @@ func TestWebSocketControlFramesBetweenData(t *testing.T) {
 	}
 }
 
-// TestWebSocketSendWritesInline checks that a Send to an idle session whose
+// TestWebSocketSendWritesInline checks that a Send to a quiet session whose
 // client keeps up writes the frame itself instead of starting a writer
 // goroutine, and that the goroutine of a backlog exits once it is written.
 func TestWebSocketSendWritesInline(t *testing.T) {
@@ -174,6 +177,9 @@ func TestWebSocketSendWritesInline(t *testing.T) {
 	}
 	idle() // the open packet's writer
 	for i := range 10 {
+		sess.mu.Lock()
+		sess.lastWrite = time.Time{} // quiet for longer than coalesceWindow
+		sess.mu.Unlock()
 		if err := sess.Send(NewTextMessage([]byte("a")), NewBinaryMessage([]byte{byte(i)})); err != nil {
 			t.Fatalf("Send %d: %v", i, err)
 		}
