@@ -208,7 +208,8 @@ func (s *Session) closeWebSocket(conn *websocket.Conn, code int) {
 }
 
 // writeInlineLocked writes msgs at once when the socket is free, no packet
-// waits before them and the session was quiet for coalesceWindow, without
+// waits before them, the session was quiet for coalesceWindow and none of
+// its own messages is being handled, without
 // ever waiting for the socket: a
 // broadcast calls Send for every session on one goroutine. It returns the
 // packets left to queue: all of them when nothing could be written, none
@@ -216,6 +217,13 @@ func (s *Session) closeWebSocket(conn *websocket.Conn, code int) {
 // writer goroutine, started here.
 func (s *Session) writeInlineLocked(msgs []*Message) []*Message {
 	if s.writing || s.head < len(s.queue) || len(msgs) > maxInlineFrames {
+		return msgs
+	}
+	if s.delivering {
+		// A reply to the message being handled: the layers above may still
+		// be setting up what the client acts on once it reads it (a
+		// CONNECT reply goes out before the connection handlers have run),
+		// so it leaves from the writer goroutine, as it always did.
 		return msgs
 	}
 	now := time.Now()
