@@ -209,8 +209,7 @@ func (s *Session) closeWebSocket(conn *websocket.Conn, code int) {
 
 // writeInlineLocked writes msgs at once when the socket is free, no packet
 // waits before them, the session was quiet for coalesceWindow and none of
-// its own messages is being handled, without
-// ever waiting for the socket: a
+// its own messages is being handled. It never waits for the socket: a
 // broadcast calls Send for every session on one goroutine. It returns the
 // packets left to queue: all of them when nothing could be written, none
 // when every byte is out or the tail of a partial write was handed to a
