@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -243,6 +244,35 @@ func TestConnectTimeout(t *testing.T) {
 			if n := srv.SocketCount(); n != 1 {
 				t.Fatalf("got %d sockets, want 1", n)
 			}
+		})
+	}
+}
+
+// TestConnectReplyFollowsConnectionHandlers checks that a client learns it
+// is connected only once the OnConnection callbacks have run, as with the
+// Node server: whatever the client does next finds the socket's handlers in
+// place, and the callbacks' own emits follow the CONNECT packet.
+func TestConnectReplyFollowsConnectionHandlers(t *testing.T) {
+	for _, transport := range []string{"websocket", "polling"} {
+		t.Run(transport, func(t *testing.T) {
+			srv, hs := newTestServer(t, Options{})
+			var ready atomic.Bool
+			srv.Of("/").OnConnection(func(s *Socket) {
+				time.Sleep(20 * time.Millisecond) // a slow setup, e.g. a database read
+				s.On("ping", func(_ Args, ack AckFunc) { _ = ack("pong") })
+				ready.Store(true)
+				if err := s.Emit("hello"); err != nil {
+					t.Errorf("Emit in OnConnection: %v", err)
+				}
+			})
+			c := dial(t, hs, transport, nil)
+			c.connect("/", "")
+			if !ready.Load() {
+				t.Fatal("got the CONNECT reply before the OnConnection callback finished")
+			}
+			c.expect(`2["hello"]`)
+			c.send(`21["ping"]`)
+			c.expect(`31["pong"]`)
 		})
 	}
 }

@@ -139,6 +139,7 @@ func (n *Namespace) add(c *client, auth json.RawMessage) {
 		auth = json.RawMessage("{}")
 	}
 	s := &Socket{nsp: n, client: c, auth: auth}
+	s.holding.Store(true)
 	var (
 		rooms  []Room
 		missed [][]any
@@ -219,10 +220,13 @@ func (n *Namespace) runMiddlewares(s *Socket) (err error) {
 	return nil
 }
 
-// connect registers an accepted socket, tells the client, replays the
-// packets it missed and runs the OnConnection callbacks. Broadcasts that
-// reach the socket before the CONNECT packet is queued are held by the
-// socket and queued after it, so the client sees them in order.
+// connect registers an accepted socket, runs the OnConnection callbacks,
+// then tells the client and replays the packets it missed. The CONNECT
+// packet goes out only once the callbacks have run, as with the Node server,
+// where a client can never act on a socket whose handlers are not yet in
+// place. Packets for the socket before the CONNECT packet is queued (emits
+// of the callbacks, broadcasts) are held and queued after it, so the client
+// sees them in order.
 func (n *Namespace) connect(s *Socket, rooms []Room, missed [][]any) {
 	c := s.client
 	if !c.add(s) {
@@ -232,6 +236,22 @@ func (n *Namespace) connect(s *Socket, rooms []Room, missed [][]any) {
 	n.sockets[s.id] = s
 	n.mu.Unlock()
 	s.register(rooms)
+	if !s.state.CompareAndSwap(stateConnecting, stateConnected) {
+		// The session closed meanwhile and its sockets were disconnected
+		// while this one was still connecting: undo the registration.
+		n.detach(s)
+		return
+	}
+
+	n.mu.RLock()
+	onConn := n.onConn
+	n.mu.RUnlock()
+	if n.parent != nil {
+		onConn = append(n.parent.connectionHandlers(), onConn...)
+	}
+	for _, fn := range onConn {
+		n.call(func() { fn(s) })
+	}
 
 	resp := parser.Object{{Key: "sid", Value: string(s.id)}}
 	if s.pid != "" {
@@ -245,21 +265,7 @@ func (n *Namespace) connect(s *Socket, rooms []Room, missed [][]any) {
 			n.srv.log.Debug("realtime: replay missed packet", "namespace", n.name, "err", err)
 		}
 	}
-	if !s.open() {
-		// The session closed meanwhile and its sockets were disconnected
-		// while this one was still connecting: undo the registration.
-		n.detach(s)
-		return
-	}
-	n.mu.RLock()
-	onConn := n.onConn
-	n.mu.RUnlock()
-	if n.parent != nil {
-		onConn = append(n.parent.connectionHandlers(), onConn...)
-	}
-	for _, fn := range onConn {
-		n.call(func() { fn(s) })
-	}
+	s.release()
 }
 
 // detach removes a socket from the namespace, its adapter and its client.

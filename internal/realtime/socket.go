@@ -28,8 +28,10 @@ type Handshake struct {
 	XDomain bool            // the opening request carried an Origin header
 }
 
-// Socket states. A connecting socket has been accepted but its CONNECT
-// packet is not queued yet: packets for it are held (see Socket.deliver).
+// Socket states. A connecting socket is in its middlewares; a connected
+// one has been accepted (its CONNECT packet may still wait for its
+// OnConnection callbacks: until then packets for it are held, see
+// Socket.deliver).
 const (
 	stateConnecting int32 = iota
 	stateConnected
@@ -50,8 +52,11 @@ type Socket struct {
 	recovered bool
 	state     atomic.Int32
 
-	holdMu sync.Mutex // guards held; never held while taking mu
-	held   []heldPacket
+	// holding is set until the CONNECT packet is queued; packets for the
+	// socket meanwhile are held.
+	holding atomic.Bool
+	holdMu  sync.Mutex // guards held; never held while taking mu
+	held    []heldPacket
 
 	mu sync.Mutex
 	// registered tells whether the socket is in its adapter; until then
@@ -311,12 +316,12 @@ func (s *Socket) In(rooms ...Room) BroadcastOperator { return s.Broadcast().To(r
 // any of rooms, but s.
 func (s *Socket) Except(rooms ...Room) BroadcastOperator { return s.Broadcast().Except(rooms...) }
 
-// deliver queues the messages of one packet for the client. While the
-// socket is connecting they are held, to be queued after its CONNECT packet.
+// deliver queues the messages of one packet for the client. Until the
+// CONNECT packet is queued they are held, to be queued after it.
 func (s *Socket) deliver(msgs []*engineio.Message, volatile bool) error {
-	if s.state.Load() == stateConnecting {
+	if s.holding.Load() {
 		s.holdMu.Lock()
-		if s.state.Load() == stateConnecting {
+		if s.holding.Load() {
 			s.held = append(s.held, heldPacket{msgs, volatile})
 			s.holdMu.Unlock()
 			return nil
@@ -326,16 +331,16 @@ func (s *Socket) deliver(msgs []*engineio.Message, volatile bool) error {
 	return s.client.write(msgs, volatile)
 }
 
-// open queues the held packets and makes the socket connected; it reports
-// false when the socket was closed while connecting.
-func (s *Socket) open() bool {
+// release queues the held packets, after the CONNECT packet, and stops
+// holding.
+func (s *Socket) release() {
 	s.holdMu.Lock()
 	defer s.holdMu.Unlock()
 	for _, h := range s.held {
 		_ = s.client.write(h.msgs, h.volatile)
 	}
 	s.held = nil
-	return s.state.CompareAndSwap(stateConnecting, stateConnected)
+	s.holding.Store(false)
 }
 
 // onClose disconnects the socket for reason: disconnecting callbacks,
