@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
-	"golang.org/x/sys/unix"
 )
 
 // maxInlineFrames bounds the frames of one inline write, well below the
@@ -56,29 +55,13 @@ type wsWriter struct {
 
 func newWSWriter(conn *websocket.Conn) *wsWriter {
 	w := &wsWriter{conn: conn, nc: conn.NetConn(), sem: make(chan struct{}, 1)}
-	if sc, ok := w.nc.(syscall.Conn); ok {
+	if sc, ok := w.nc.(syscall.Conn); ok && inlineWrites {
 		if rc, err := sc.SyscallConn(); err == nil {
 			w.rc = rc
 			w.rawFn = w.rawWrite
 		}
 	}
 	return w
-}
-
-// rawWrite writes w.bufs with a single system call and never waits for
-// the socket: it always reports done, leaving the count in w.n and a
-// failure (EAGAIN when the socket buffer is full) in w.err.
-func (w *wsWriter) rawWrite(fd uintptr) bool {
-	for {
-		if len(w.bufs) == 1 {
-			w.n, w.err = unix.Write(int(fd), w.bufs[0])
-		} else {
-			w.n, w.err = unix.Writev(int(fd), w.bufs)
-		}
-		if !errors.Is(w.err, unix.EINTR) {
-			return true
-		}
-	}
 }
 
 // tryWrite writes w.bufs now if the socket is free and takes the bytes
