@@ -99,11 +99,12 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ipKey, emailKey := "ip:"+clientNet(r.RemoteAddr), "email:"+emailDigest(req.Email)
-	wait := h.throttle.Attempt(emailKey)
+	// The address, shared by many shoppers, counts only failures, so that
+	// any number of them may log in at once; the email counts an attempt
+	// from its start, so that parallel guesses cannot slip past its limit.
+	wait := h.addrs.Wait(ipKey)
 	if wait == 0 {
-		if wait = h.addrs.Attempt(ipKey); wait > 0 {
-			h.throttle.Forgive(emailKey) // this attempt never happened
-		}
+		wait = h.throttle.Attempt(emailKey)
 	}
 	if wait > 0 {
 		h.log.WarnContext(r.Context(), "login throttled",
@@ -114,16 +115,15 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 	p, err := h.creds.CheckCredentials(r.Context(), req.Email, req.Password)
 	switch {
 	case errs.Is(err, errs.Unauthorized):
+		h.addrs.Record(ipKey)
 		httpapi.Error(w, r, h.log, &errs.Error{Kind: errs.Invalid, Message: MsgBadCredentials, Err: err})
 		return
 	case err != nil:
 		// A fault says nothing about the credentials; do not count it.
 		h.throttle.Forgive(emailKey)
-		h.addrs.Forgive(ipKey)
 		httpapi.Error(w, r, h.log, err)
 		return
 	}
-	h.addrs.Forgive(ipKey)
 	h.throttle.Reset(emailKey)
 	tok, err := h.tokens.Issue(p.UserID)
 	if err != nil {

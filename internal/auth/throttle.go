@@ -64,6 +64,31 @@ func (t *Throttle) Attempt(keys ...string) time.Duration {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	now := t.now()
+	if wait := t.waitLocked(now, keys); wait > 0 {
+		return wait
+	}
+	t.recordLocked(now, keys)
+	return 0
+}
+
+// Wait returns how long the caller must wait because one of the keys holds
+// limit attempts within the window, or 0; it records nothing. With Record
+// after a failure it counts only failures, letting any number of attempts
+// run at once.
+func (t *Throttle) Wait(keys ...string) time.Duration {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.waitLocked(t.now(), keys)
+}
+
+// Record records a failed attempt under every key.
+func (t *Throttle) Record(keys ...string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.recordLocked(t.now(), keys)
+}
+
+func (t *Throttle) waitLocked(now time.Time, keys []string) time.Duration {
 	var wait time.Duration
 	for _, k := range keys {
 		e := t.entry(k, now, false)
@@ -74,9 +99,10 @@ func (t *Throttle) Attempt(keys ...string) time.Duration {
 			wait = w
 		}
 	}
-	if wait > 0 {
-		return wait
-	}
+	return wait
+}
+
+func (t *Throttle) recordLocked(now time.Time, keys []string) {
 	for _, k := range keys {
 		e := t.entry(k, now, true)
 		e.attempts = append(e.attempts, now)
@@ -84,7 +110,6 @@ func (t *Throttle) Attempt(keys ...string) time.Duration {
 			e.attempts = e.attempts[len(e.attempts)-t.limit:]
 		}
 	}
-	return 0
 }
 
 // Forgive takes back the latest attempt recorded under each key, for an
