@@ -1,9 +1,7 @@
 package realtime
 
 import (
-	"encoding/base64"
 	"encoding/json"
-	"fmt"
 
 	"github.com/livebuy/shop/internal/realtime/parser"
 )
@@ -38,7 +36,7 @@ func (a Args) Decode(i int, v any) error {
 			return nil
 		}
 	}
-	raw, err := appendJSON(nil, a[i])
+	raw, err := parser.AppendJSON(nil, a[i])
 	if err != nil {
 		return errorf("decode argument %d: %w", i, err)
 	}
@@ -46,46 +44,4 @@ func (a Args) Decode(i int, v any) error {
 		return errorf("decode argument %d: %w", i, err)
 	}
 	return nil
-}
-
-// appendJSON writes a value of the shapes parser.Args produces as JSON,
-// binary data as base64 text.
-func appendJSON(dst []byte, v any) ([]byte, error) {
-	switch x := v.(type) {
-	case json.RawMessage:
-		return append(dst, x...), nil
-	case []byte:
-		dst = append(dst, '"')
-		dst = base64.StdEncoding.AppendEncode(dst, x)
-		return append(dst, '"'), nil
-	case []any:
-		dst = append(dst, '[')
-		for i, e := range x {
-			if i > 0 {
-				dst = append(dst, ',')
-			}
-			var err error
-			if dst, err = appendJSON(dst, e); err != nil {
-				return nil, err
-			}
-		}
-		return append(dst, ']'), nil
-	case parser.Object:
-		dst = append(dst, '{')
-		for i, m := range x {
-			if i > 0 {
-				dst = append(dst, ',')
-			}
-			k, err := json.Marshal(m.Key)
-			if err != nil {
-				return nil, err
-			}
-			dst = append(append(dst, k...), ':')
-			if dst, err = appendJSON(dst, m.Value); err != nil {
-				return nil, err
-			}
-		}
-		return append(dst, '}'), nil
-	}
-	return nil, fmt.Errorf("unexpected argument type %T", v)
 }

@@ -109,3 +109,45 @@ func (s *scanner) element(atts [][]byte) (any, error) {
 		return buildObject(v, atts)
 	}
 }
+
+// AppendJSON appends v, a value of the shapes Args produces, as JSON:
+// []any and Object element by element, objects in their key order, anything
+// else (json.RawMessage, []byte as base64 text, strings, numbers) through
+// encoding/json.
+func AppendJSON(dst []byte, v any) ([]byte, error) {
+	switch x := v.(type) {
+	case []any:
+		dst = append(dst, '[')
+		for i, e := range x {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			var err error
+			if dst, err = AppendJSON(dst, e); err != nil {
+				return nil, err
+			}
+		}
+		return append(dst, ']'), nil
+	case Object:
+		dst = append(dst, '{')
+		for i, m := range x {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			var err error
+			if dst, err = AppendJSON(dst, m.Key); err != nil {
+				return nil, err
+			}
+			dst = append(dst, ':')
+			if dst, err = AppendJSON(dst, m.Value); err != nil {
+				return nil, err
+			}
+		}
+		return append(dst, '}'), nil
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	return append(dst, b...), nil
+}

@@ -262,3 +262,21 @@ func TestRoundTrip(t *testing.T) {
 		})
 	}
 }
+
+func TestAppendJSON(t *testing.T) {
+	tests := []struct {
+		v    any
+		want string
+	}{
+		{json.RawMessage(`{"b":1, "a":2}`), `{"b":1,"a":2}`},
+		{[]byte{1, 2, 3}, `"AQID"`},
+		{Object{{"z", 1}, {"a", []any{"x", json.RawMessage(`true`)}}}, `{"z":1,"a":["x",true]}`},
+		{[]any{Object{{"k", []byte("hi")}}}, `[{"k":"aGk="}]`},
+	}
+	for _, tt := range tests {
+		got, err := AppendJSON(nil, tt.v)
+		if err != nil || string(got) != tt.want {
+			t.Errorf("AppendJSON(%#v): got %s, %v; want %s", tt.v, got, err, tt.want)
+		}
+	}
+}

@@ -393,7 +393,7 @@ func ackArgs(v any) (realtime.Args, error) {
 
 func argOf(v any) (any, error) {
 	if !hasBinary(v) {
-		raw, err := appendJSON(nil, v)
+		raw, err := parser.AppendJSON(nil, v)
 		if err != nil {
 			return nil, err
 		}
@@ -423,46 +423,6 @@ func argOf(v any) (any, error) {
 		return out, nil
 	}
 	return nil, fmt.Errorf("unexpected %T", v)
-}
-
-// appendJSON writes a decoded value without binary data as JSON, objects
-// in their key order.
-func appendJSON(dst []byte, v any) ([]byte, error) {
-	switch x := v.(type) {
-	case []any:
-		dst = append(dst, '[')
-		for i, e := range x {
-			if i > 0 {
-				dst = append(dst, ',')
-			}
-			var err error
-			if dst, err = appendJSON(dst, e); err != nil {
-				return nil, err
-			}
-		}
-		return append(dst, ']'), nil
-	case parser.Object:
-		dst = append(dst, '{')
-		for i, m := range x {
-			if i > 0 {
-				dst = append(dst, ',')
-			}
-			var err error
-			if dst, err = appendJSON(dst, m.Key); err != nil {
-				return nil, err
-			}
-			dst = append(dst, ':')
-			if dst, err = appendJSON(dst, m.Value); err != nil {
-				return nil, err
-			}
-		}
-		return append(dst, '}'), nil
-	}
-	b, err := json.Marshal(v)
-	if err != nil {
-		return nil, err
-	}
-	return append(dst, b...), nil
 }
 
 func hasBinary(v any) bool {
