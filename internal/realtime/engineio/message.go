@@ -109,7 +109,7 @@ func (m *Message) writeTo(c *websocket.Conn) error {
 	if _, err := nc.Write(m.wsFrame()); err != nil {
 		return fmt.Errorf("engineio: write frame: %w", err)
 	}
-	// A stale deadline would fail the session writer's first inline write.
+	// A stale deadline would fail the session writer's first flusher write.
 	_ = nc.SetWriteDeadline(time.Time{})
 	return nil
 }

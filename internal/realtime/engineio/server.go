@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -71,6 +72,13 @@ type Server struct {
 	// lastURL is the URL of a recent WebSocket handshake, for shareURL.
 	lastURL atomic.Pointer[sharedURL]
 
+	// flushers write the WebSocket queues; sessions are spread over them.
+	flushers    []*flusher
+	nextFlusher atomic.Uint32
+	// writerStarts counts the writer goroutines started: how often a
+	// socket did not take what the flusher had for it.
+	writerStarts atomic.Uint64
+
 	// wg counts live sessions and the goroutines that serve them.
 	wg sync.WaitGroup
 
@@ -119,6 +127,7 @@ func NewServer(opts Options) *Server {
 		sessions:     make(map[string]*Session),
 		readPool:     newReadPool(),
 	}
+	s.flushers = newFlushers(s, runtime.GOMAXPROCS(0))
 	s.upgrader = websocket.Upgrader{
 		ReadBufferSize:  wsReadBufferSize,
 		WriteBufferSize: wsWriteBufferSize,

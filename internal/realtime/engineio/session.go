@@ -41,8 +41,8 @@ type Session struct {
 	ws *websocket.Conn
 	// wsw writes to ws; see writerLocked.
 	wsw *wsWriter
-	// lastWrite is when frames last went to ws; see coalesceWindow.
-	lastWrite time.Time
+	// fl writes the queue of the WebSocket while no writer goroutine runs.
+	fl *flusher
 	// upgrade is the WebSocket probing to take over from polling.
 	upgrade *upgrade
 	// poll, when non-nil, is closed to wake the GET waiting for packets.
@@ -54,6 +54,8 @@ type Session struct {
 	getBusy   bool // a polling GET is being served
 	postBusy  bool // a polling POST is being served
 	writing   bool // a WebSocket writer goroutine is running or about to
+	// flushPending tells that the session is on fl's list.
+	flushPending bool
 	// roomWait, when non-nil, is closed to wake the WebSocket reader held
 	// by awaitRoom.
 	roomWait chan struct{}
@@ -77,6 +79,7 @@ type upgrade struct {
 // newSession returns an open session and starts its heartbeat.
 func (s *Server) newSession(r *http.Request, transport string) *Session {
 	sess := &Session{srv: s, id: newSID(), hs: newHandshake(r)}
+	sess.fl = s.flushers[s.nextFlusher.Add(1)%uint32(len(s.flushers))]
 	sess.queue = []*Message{s.openMessage(sess.id, transport)}
 	sess.timer = time.AfterFunc(s.opts.PingInterval, sess.heartbeat)
 	return sess
@@ -200,15 +203,9 @@ func (s *Session) queueLimitLocked() int {
 // are written, then a close packet, and OnClose receives ReasonForcedClose.
 func (s *Session) Close() { s.closeGraceful(ReasonForcedClose, false) }
 
-// pushLocked writes msgs to an idle WebSocket at once, or appends them to
-// the queue and makes sure a transport will carry them. s.mu must be held
-// and the session not closed.
+// pushLocked appends msgs to the queue and makes sure a transport will
+// carry them. s.mu must be held and the session not closed.
 func (s *Session) pushLocked(msgs ...*Message) {
-	if s.ws != nil {
-		if msgs = s.writeInlineLocked(msgs); len(msgs) == 0 {
-			return
-		}
-	}
 	if s.head > 0 && len(s.queue)+len(msgs) > cap(s.queue) {
 		// Reclaim the written head rather than grow: under steady traffic
 		// the queue may never drain.
@@ -220,16 +217,23 @@ func (s *Session) pushLocked(msgs ...*Message) {
 	s.kickLocked()
 }
 
-// kickLocked starts the WebSocket writer when it is not running, or wakes
-// the pending polling GET.
+// kickLocked has the queue of a WebSocket written, by the session's
+// flusher or, when its socket cannot be written without waiting, by its
+// writer goroutine; on polling it wakes the pending GET.
 func (s *Session) kickLocked() {
-	if s.ws != nil {
-		if !s.writing && s.head < len(s.queue) {
-			s.startWriterLocked(s.writerLocked())
-		}
+	if s.ws == nil {
+		s.wakePollLocked()
 		return
 	}
-	s.wakePollLocked()
+	if s.writing || s.flushPending || s.head == len(s.queue) {
+		return
+	}
+	if w := s.writerLocked(); w.rc == nil {
+		s.startWriterLocked(w)
+		return
+	}
+	s.flushPending = true
+	s.fl.add(s)
 }
 
 func (s *Session) wakePollLocked() {

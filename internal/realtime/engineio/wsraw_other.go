@@ -2,9 +2,9 @@
 
 package engineio
 
-// inlineWrites is false where sockets are not written through package
+// rawWrites is false where sockets are not written through package
 // unix: every frame goes through the session's writer goroutine.
-const inlineWrites = false
+const rawWrites = false
 
-// rawWrite is never called when inlineWrites is false.
+// rawWrite is never called when rawWrites is false.
 func (w *wsWriter) rawWrite(uintptr) bool { return true }

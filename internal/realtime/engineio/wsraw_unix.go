@@ -1,4 +1,4 @@
-//go:build unix
+//go:build unix && !linux
 
 package engineio
 
@@ -8,9 +8,9 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// inlineWrites tells that a Send may write to an idle socket itself,
-// through a system call that never waits.
-const inlineWrites = true
+// rawWrites tells that a flusher may write to a socket through a system
+// call that never waits.
+const rawWrites = true
 
 // rawWrite writes w.bufs with a single system call and never waits for
 // the socket: it always reports done, leaving the count in w.n and a

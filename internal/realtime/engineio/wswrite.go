@@ -10,25 +10,8 @@ import (
 	"github.com/gorilla/websocket"
 )
 
-// maxInlineFrames bounds the frames of one inline write, well below the
-// kernel's iovec limit.
-const maxInlineFrames = 64
-
-// coalesceWindow is how soon after a write to a socket a Send leaves its
-// frames to the writer goroutine instead of writing them inline. A server
-// that broadcasts to 10,000 sessions back to back, because it is behind,
-// reaches each session again within a few hundred milliseconds; its frames
-// then wait for the writer goroutine and join the next ones in one writev,
-// and the client wakes once for all of them. On loopback that halves the
-// CPU per delivery of a server that is behind (BenchmarkBroadcastBurst).
-// A session that hears from the server less than a few times a second has
-// each packet written at once. With 10,000 viewers, 250 ms sustained 12
-// purchases a second (113k deliveries/s) where 100 ms, close to the gap
-// between purchases, fell behind at 10.
-const coalesceWindow = 250 * time.Millisecond
-
 // wsWriter is the only way bytes reach a WebSocket after its handshake:
-// data frames written inline by Send or by the session's writer
+// data frames written by the session's flusher or by its writer
 // goroutine, and the control frames of the reader (pongs, close frames).
 // A token in sem is the right to write to the socket, so frames never
 // interleave. Frames are written as prepared bytes straight to the
@@ -36,11 +19,11 @@ const coalesceWindow = 250 * time.Millisecond
 type wsWriter struct {
 	conn *websocket.Conn
 	nc   net.Conn
-	rc   syscall.RawConn // nil when the socket has no descriptor (TLS): no inline writes
+	rc   syscall.RawConn // nil when the socket has no descriptor (TLS): no flusher writes
 	sem  chan struct{}
 
 	// Guarded by sem:
-	// rest is the unwritten tail of a partial inline write; it goes out
+	// rest is the unwritten tail of a partial flusher write; it goes out
 	// before any other byte.
 	rest     net.Buffers
 	deadline time.Time // the socket's write deadline
@@ -50,14 +33,14 @@ type wsWriter struct {
 	rawFn    func(fd uintptr) bool
 
 	// bufs holds the frames of the write being prepared, under the
-	// session's mu: the inline write's while no writer goroutine runs,
+	// session's mu: the flusher's while no writer goroutine runs,
 	// otherwise the writer goroutine's.
 	bufs net.Buffers
 }
 
 func newWSWriter(conn *websocket.Conn) *wsWriter {
 	w := &wsWriter{conn: conn, nc: conn.NetConn(), sem: make(chan struct{}, 1)}
-	if sc, ok := w.nc.(syscall.Conn); ok && inlineWrites {
+	if sc, ok := w.nc.(syscall.Conn); ok && rawWrites {
 		if rc, err := sc.SyscallConn(); err == nil {
 			w.rc = rc
 			w.rawFn = w.rawWrite
@@ -101,7 +84,7 @@ func (w *wsWriter) tryWrite() bool {
 	return true
 }
 
-// flush writes the tail of a partial inline write, then w.bufs, waiting
+// flush writes the tail of a partial flusher write, then w.bufs, waiting
 // for the socket. The write deadline is refreshed only once it is half
 // spent, not per write.
 func (w *wsWriter) flush(timeout time.Duration) error {
@@ -192,57 +175,17 @@ func (s *Session) closeWebSocket(conn *websocket.Conn, code int) {
 	_ = conn.Close()
 }
 
-// writeInlineLocked writes msgs at once when the socket is free, no packet
-// waits before them, the session was quiet for coalesceWindow and none of
-// its own messages is being handled. It never waits for the socket: a
-// broadcast calls Send for every session on one goroutine. It returns the
-// packets left to queue: all of them when nothing could be written, none
-// when every byte is out or the tail of a partial write was handed to a
-// writer goroutine, started here.
-func (s *Session) writeInlineLocked(msgs []*Message) []*Message {
-	if s.writing || s.head < len(s.queue) || len(msgs) > maxInlineFrames {
-		return msgs
-	}
-	if s.delivering {
-		// A reply to the message being handled: the layers above may still
-		// be setting up what the client acts on once it reads it (a
-		// CONNECT reply goes out before the connection handlers have run),
-		// so it leaves from the writer goroutine, as it always did.
-		return msgs
-	}
-	now := time.Now()
-	if now.Sub(s.lastWrite) < coalesceWindow {
-		return msgs
-	}
-	s.lastWrite = now
-	w := s.writerLocked()
-	for _, m := range msgs {
-		if m == s.srv.closeMsg { // its close frame and the session's end follow
-			clear(w.bufs)
-			w.bufs = w.bufs[:0]
-			return msgs
-		}
-		w.bufs = append(w.bufs, m.wsFrame())
-	}
-	if !w.tryWrite() {
-		return msgs
-	}
-	if len(w.rest) > 0 {
-		s.startWriterLocked(w)
-	}
-	return nil
-}
-
 // startWriterLocked starts the writer goroutine.
 func (s *Session) startWriterLocked(w *wsWriter) {
 	s.writing = true
+	s.srv.writerStarts.Add(1)
 	s.srv.wg.Add(1) // the session's own count is held: wg is above zero
 	go s.writeLoop(w)
 }
 
 // writeLoop writes the queued packets to the socket, all that are queued
-// in one system call per round, after the tail of a partial inline write.
-// It exits when the queue is empty after a round (Send writes inline or
+// in one system call per round, after the tail of a partial flusher write.
+// It exits when the queue is empty after a round (the flusher takes over or
 // starts it again), when a write fails, or once the close packet is out.
 // Only one runs per session at a time.
 func (s *Session) writeLoop(w *wsWriter) {
@@ -269,7 +212,6 @@ func (s *Session) writeLoop(w *wsWriter) {
 		clear(s.queue[s.head:])
 		s.queue, s.head = s.queue[:0], 0
 		s.wakeReaderLocked()
-		s.lastWrite = time.Now()
 		s.mu.Unlock()
 
 		if err := w.flush(s.srv.writeTimeout); err != nil {

@@ -51,10 +51,29 @@ func backlogged(sess *Session) bool {
 	return sess.writing || sess.head < len(sess.queue)
 }
 
+// flushed waits until the session's flusher has had its turn and
+// reports whether a writer goroutine then holds the session's frames.
+func flushed(t *testing.T, sess *Session) (handedOff bool) {
+	t.Helper()
+	deadline := time.Now().Add(waitLong)
+	for {
+		sess.mu.Lock()
+		pending, writing := sess.flushPending, sess.writing
+		sess.mu.Unlock()
+		if !pending {
+			return writing
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("session still waiting for its flusher")
+		}
+		time.Sleep(50 * time.Microsecond)
+	}
+}
+
 // TestWebSocketPartialWritesResume sends more than the socket buffers hold
-// to a client that does not read, so that inline writes end part-way
-// through a frame and the writer goroutine resumes them, then checks that
-// the client reads every byte, in order.
+// to a client that does not read, one message per flusher round, so that a
+// flusher write ends part-way through a frame and the writer goroutine
+// resumes it, then checks that the client reads every byte, in order.
 func TestWebSocketPartialWritesResume(t *testing.T) {
 	tests := []struct {
 		name   string
@@ -73,20 +92,21 @@ func TestWebSocketPartialWritesResume(t *testing.T) {
 			sess := ts.nextSession()
 			for round := range 2 { // the second round starts from an idle writer again
 				first := round * tt.n
+				handedOff := false
 				for i := first; i < first+tt.n; i++ {
 					m := NewTextMessage(numbered(i, tt.size(i)))
 					if tt.binary {
 						m = NewBinaryMessage(numbered(i, tt.size(i)))
 					}
-					sess.mu.Lock()
-					sess.lastWrite = time.Time{} // every Send may write inline
-					sess.mu.Unlock()
 					if err := sess.Send(m); err != nil {
 						t.Fatalf("Send %d: got %v, want nil", i, err)
 					}
+					if !handedOff {
+						handedOff = flushed(t, sess)
+					}
 				}
-				if !backlogged(sess) {
-					t.Fatalf("round %d: got every byte written at once, want a socket full enough to leave a backlog", round)
+				if !handedOff || !backlogged(sess) {
+					t.Fatalf("round %d: got every byte written by the flusher, want a socket full enough to leave a backlog", round)
 				}
 				readMessages(t, conn, first, tt.n, tt.binary, tt.size)
 			}
@@ -158,40 +178,64 @@ func TestWebSocketControlFramesBetweenData(t *testing.T) {
 	}
 }
 
-// TestWebSocketSendWritesInline checks that a Send to a quiet session whose
-// client keeps up writes the frame itself instead of starting a writer
-// goroutine, and that the goroutine of a backlog exits once it is written.
-func TestWebSocketSendWritesInline(t *testing.T) {
+// TestWebSocketFlusherWrites checks that the frames of a session whose
+// client keeps up are written by the flusher, without a writer goroutine,
+// and that a writer goroutine's session returns to the flusher once its
+// backlog is written.
+func TestWebSocketFlusherWrites(t *testing.T) {
 	ts := newTestServer(t, Options{}, false)
 	conn, _ := ts.dialSession()
 	sess := ts.nextSession()
-	idle := func() {
+	check := func(i int) {
 		t.Helper()
-		deadline := time.Now().Add(waitLong)
-		for backlogged(sess) {
-			if time.Now().After(deadline) {
-				t.Fatal("writer goroutine still running after its queue was written")
-			}
-			time.Sleep(time.Millisecond)
-		}
-	}
-	idle() // the open packet's writer
-	for i := range 10 {
-		sess.mu.Lock()
-		sess.lastWrite = time.Time{} // quiet for longer than coalesceWindow
-		sess.mu.Unlock()
-		if err := sess.Send(NewTextMessage([]byte("a")), NewBinaryMessage([]byte{byte(i)})); err != nil {
-			t.Fatalf("Send %d: %v", i, err)
-		}
-		if backlogged(sess) {
-			t.Fatalf("Send %d: got a writer goroutine, want the frames written inline", i)
-		}
 		if got := readText(t, conn); got != "4a" {
 			t.Fatalf("message %d: got %q, want 4a", i, got)
 		}
 		if typ, data := readFrame(t, conn); typ != websocket.BinaryMessage || !bytes.Equal(data, []byte{byte(i)}) {
 			t.Fatalf("message %d: got type %d %x, want binary %x", i, typ, data, []byte{byte(i)})
 		}
+	}
+	starts := ts.srv.writerStarts.Load()
+	for i := range 10 {
+		if err := sess.Send(NewTextMessage([]byte("a")), NewBinaryMessage([]byte{byte(i)})); err != nil {
+			t.Fatalf("Send %d: %v", i, err)
+		}
+		check(i)
+	}
+	if got := ts.srv.writerStarts.Load() - starts; got != 0 {
+		t.Fatalf("writer goroutines started for a client that keeps up: got %d, want 0", got)
+	}
+
+	// More frames than one flusher write takes go to a writer goroutine…
+	msgs := make([]*Message, 0, 2*maxFlushFrames)
+	for i := range maxFlushFrames {
+		msgs = append(msgs, NewTextMessage([]byte("a")), NewBinaryMessage([]byte{byte(i)}))
+	}
+	if err := sess.Send(msgs...); err != nil {
+		t.Fatal(err)
+	}
+	for i := range maxFlushFrames {
+		check(i)
+	}
+	if got := ts.srv.writerStarts.Load() - starts; got != 1 {
+		t.Fatalf("writer goroutines started for a long queue: got %d, want 1", got)
+	}
+	deadline := time.Now().Add(waitLong)
+	for backlogged(sess) {
+		if time.Now().After(deadline) {
+			t.Fatal("writer goroutine still running after its queue was written")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	// …which exits once they are out, leaving the session to the flusher.
+	for i := range 3 {
+		if err := sess.Send(NewTextMessage([]byte("a")), NewBinaryMessage([]byte{byte(i)})); err != nil {
+			t.Fatalf("Send %d: %v", i, err)
+		}
+		check(i)
+	}
+	if got := ts.srv.writerStarts.Load() - starts; got != 1 {
+		t.Fatalf("writer goroutines started: got %d, want 1", got)
 	}
 }
 
