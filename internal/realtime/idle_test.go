@@ -72,7 +72,7 @@ func TestIdleMemory(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 	connected := time.Since(start)
-	// Let the writer goroutines that sent the CONNECT replies finish.
+	// Let the goroutines that wrote the CONNECT replies finish.
 	time.Sleep(500 * time.Millisecond)
 	afterHeap, afterStack := heapAndStacks()
 	goroutines := runtime.NumGoroutine() - g0

@@ -1,6 +1,9 @@
 package engineio
 
-import "sync"
+import (
+	"runtime"
+	"sync"
+)
 
 // A flusher writes the queued frames of WebSocket sessions, one system call
 // per session per round, from one goroutine that runs while there is work.
@@ -29,6 +32,10 @@ type flusher struct {
 // maxFlushFrames bounds the frames of one flusher write, well below the
 // kernel's iovec limit; a longer queue goes to the writer goroutine.
 const maxFlushFrames = 64
+
+// flushYield is how many sessions a flusher writes between yields of its
+// processor.
+const flushYield = 64
 
 // newFlushers returns n flushers of srv.
 func newFlushers(srv *Server, n int) []*flusher {
@@ -73,6 +80,11 @@ func (f *flusher) run() {
 		for i, sess := range batch {
 			sess.flushQueued()
 			batch[i] = nil
+			if i%flushYield == flushYield-1 {
+				// Raw writes never give the processor up: let the
+				// goroutines that read clients and serve requests run.
+				runtime.Gosched()
+			}
 		}
 		f.spare = batch
 	}
