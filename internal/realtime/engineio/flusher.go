@@ -69,8 +69,8 @@ func (f *flusher) run() {
 		batch := f.dirty
 		if len(batch) == 0 {
 			f.running = false
-			if cap(batch) > 4096 { // a large audience left; do not keep its list
-				f.dirty = nil
+			if cap(batch) > 4096 { // a large audience left; do not keep its lists
+				f.dirty, f.spare = nil, nil
 			}
 			f.mu.Unlock()
 			return
