@@ -261,6 +261,75 @@ func TestHandlerPanicIsContained(t *testing.T) {
 	c.expect(`30["fine"]`)
 }
 
+// TestEventName checks the names given to events by the first element of
+// an EVENT packet: strings as they are, numbers as JavaScript's String()
+// writes them (the Node server's listeners are keyed by that), anything
+// else refused.
+func TestEventName(t *testing.T) {
+	tests := []struct {
+		raw  string
+		want string
+		ok   bool
+	}{
+		{`"buy"`, "buy", true},
+		{`"\u0062uy"`, "buy", true},
+		{`""`, "", true},
+		{`"connect"`, "", false},
+		{`"newListener"`, "", false},
+		{`42`, "42", true},
+		{`-7`, "-7", true},
+		{`1.50`, "1.5", true},
+		{`1.0`, "1", true},
+		{`-0`, "0", true},
+		{`1E+2`, "100", true},
+		{`-1.5e3`, "-1500", true},
+		{`123456789012345678901`, "123456789012345680000", true},
+		{`1e21`, "1e+21", true},
+		{`-2.5e22`, "-2.5e+22", true},
+		{`0.000001`, "0.000001", true},
+		{`1e-7`, "1e-7", true},
+		{`1.25e-10`, "1.25e-10", true},
+		{`1e400`, "Infinity", true},
+		{`-1e400`, "-Infinity", true},
+		{`null`, "", false},
+		{`true`, "", false},
+		{`{"a":1}`, "", false},
+		{`["a"]`, "", false},
+	}
+	for _, tt := range tests {
+		got, ok := eventName(json.RawMessage(tt.raw))
+		if got != tt.want || ok != tt.ok {
+			t.Errorf("eventName(%s): got %q, %v, want %q, %v", tt.raw, got, ok, tt.want, tt.ok)
+		}
+	}
+	if _, ok := eventName([]byte("bin")); ok {
+		t.Error("eventName of a binary attachment: got ok, want refused")
+	}
+}
+
+// TestClientSendsNumericEvent checks that an event named by a number, which
+// socket.io-parser accepts, reaches the listener of its JavaScript name and
+// can be acknowledged.
+func TestClientSendsNumericEvent(t *testing.T) {
+	srv, hs := newTestServer(t, Options{})
+	got := newEvents()
+	srv.OnConnection(func(s *Socket) {
+		s.On("42", func(args Args, ack AckFunc) {
+			got.add("42 with %d args", len(args))
+			_ = ack("ok")
+		})
+		s.OnAny(func(event string, _ Args, _ AckFunc) { got.add("any %s", event) })
+	})
+	c := dial(t, hs, "websocket", nil)
+	c.connect("/", "")
+	c.send(`23[42,"x"]`)
+	got.expect(t, "any 42")
+	got.expect(t, "42 with 1 args")
+	c.expect(`33["ok"]`)
+	c.send(`2[1e21]`)
+	got.expect(t, "any 1e+21")
+}
+
 func TestClientSendsReservedEvent(t *testing.T) {
 	srv, hs := newTestServer(t, Options{})
 	reasons := newEvents()

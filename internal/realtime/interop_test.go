@@ -378,6 +378,9 @@ func registerRoomsHandlers(srv *realtime.Server, log *slog.Logger, cutter *connC
 
 	srv.OnConnection(func(s *realtime.Socket) {
 		s.On("echo", func(args realtime.Args, a realtime.AckFunc) { ack(s, "echo", a, args...) })
+		s.On("42", func(args realtime.Args, a realtime.AckFunc) {
+			ack(s, "42", a, append([]any{"42"}, args...)...)
+		})
 		s.On("join", func(args realtime.Args, a realtime.AckFunc) {
 			s.Join(realtime.Room(str(args, 0)))
 			ack(s, "join", a, true)

@@ -20,8 +20,12 @@
 package realtime
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
+	"strconv"
+	"strings"
 )
 
 // SocketID identifies a socket within its namespace. Every socket is a
@@ -58,6 +62,54 @@ var (
 	// before acknowledging, and by Emit on a disconnected socket.
 	ErrDisconnected = errors.New("realtime: socket disconnected")
 )
+
+// eventName returns the name an EVENT packet's first element gives its
+// event: a string that is not reserved, or a number named as JavaScript
+// names it (42 is "42", 1e21 is "1e+21"), since the Node server's listeners
+// are keyed by that string. It reports false for anything else.
+func eventName(first any) (string, bool) {
+	raw, ok := first.(json.RawMessage)
+	if !ok || len(raw) == 0 {
+		return "", false
+	}
+	if raw[0] == '"' {
+		var name string
+		if json.Unmarshal(raw, &name) != nil || isReserved(name) {
+			return "", false
+		}
+		return name, true
+	}
+	if raw[0] != '-' && (raw[0] < '0' || raw[0] > '9') {
+		return "", false
+	}
+	f, err := strconv.ParseFloat(string(raw), 64)
+	if err != nil && !errors.Is(err, strconv.ErrRange) {
+		return "", false
+	}
+	return jsNumber(f), true
+}
+
+// jsNumber formats f as JavaScript's String(f) does.
+func jsNumber(f float64) string {
+	switch abs := math.Abs(f); {
+	case math.IsInf(f, 1):
+		return "Infinity"
+	case math.IsInf(f, -1):
+		return "-Infinity"
+	case f == 0:
+		return "0" // -0 included
+	case abs >= 1e21 || abs < 1e-6:
+		s := strconv.FormatFloat(f, 'e', -1, 64) // 1e+21, 1.5e-07
+		i := strings.IndexByte(s, 'e') + 2       // after the exponent's sign
+		j := i
+		for j < len(s)-1 && s[j] == '0' {
+			j++
+		}
+		return s[:i] + s[j:]
+	default:
+		return strconv.FormatFloat(f, 'f', -1, 64)
+	}
+}
 
 // isReserved reports whether event is one of the names an application may
 // not emit, and that a client may not send, as in the Node server.

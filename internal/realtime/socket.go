@@ -421,8 +421,8 @@ func (s *Socket) onEvent(p *parser.Packet) {
 		s.client.close(ReasonParseError)
 		return
 	}
-	var event string
-	if name, ok := raw[0].(json.RawMessage); !ok || json.Unmarshal(name, &event) != nil || isReserved(event) {
+	event, ok := eventName(raw[0])
+	if !ok {
 		// socket.io-parser refuses these packets, which closes the client.
 		s.client.close(ReasonParseError)
 		return

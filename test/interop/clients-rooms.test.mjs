@@ -47,6 +47,11 @@ for (const client of clients) {
           assert.deepEqual(err.data, { code: 4001, reason: "token missing" });
         });
 
+        test("an event named by a number reaches the listener of its string", opts, async (t) => {
+          const socket = await connect(t, client, ROOMS_URL, mode.opts);
+          assert.deepEqual(await emitAck(socket, 42, "x", { n: 1 }), ["42", "x", { n: 1 }]);
+        });
+
         test("the middleware lets an authorised client through", opts, async (t) => {
           const socket = await connect(t, client, `${ROOMS_URL}/guarded`, { ...mode.opts, auth: { token: "letmein" } });
           assert.deepEqual(await emitAck(socket, "echo", "in"), ["in"]);

@@ -58,6 +58,7 @@ async function startRooms() {
   });
   io.on("connection", (socket) => {
     socket.on("echo", (...args) => args.pop()(...args));
+    socket.on("42", (...args) => args.pop()("42", ...args));
     socket.on("join", (room, ack) => {
       socket.join(room);
       ack(true);

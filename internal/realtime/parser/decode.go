@@ -161,9 +161,9 @@ func decodeText(data []byte, maxAtt int) (p *Packet, n int, err error) {
 
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 
-// checkPayload mirrors socket.io-parser's isPayloadValid on a compact payload,
-// stricter in that an EVENT needs a string name and an ACK needs an id and a
-// payload.
+// checkPayload mirrors socket.io-parser's isPayloadValid on a compact payload:
+// an EVENT's name is a string or a number, as there; stricter in that an ACK
+// needs an id and a payload.
 func checkPayload(p *Packet) error {
 	var first byte
 	if len(p.Data) > 0 {
@@ -176,7 +176,7 @@ func checkPayload(p *Packet) error {
 	case Disconnect:
 		ok = first == 0
 	case Event, BinaryEvent:
-		ok = first == '[' && len(p.Data) > 1 && p.Data[1] == '"'
+		ok = first == '[' && len(p.Data) > 1 && (p.Data[1] == '"' || p.Data[1] == '-' || isDigit(p.Data[1]))
 	case Ack, BinaryAck:
 		if !p.HasID {
 			return fmt.Errorf("%w: %s packet without an ack id", ErrInvalidPacket, p.Type)

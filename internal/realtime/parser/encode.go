@@ -157,7 +157,7 @@ func checkEncodedPayload(typ Type, payload []byte) error {
 	case Disconnect:
 		ok = first == 0
 	case Event:
-		ok = first == '[' && len(payload) > 1 && payload[1] == '"'
+		ok = first == '[' && len(payload) > 1 && (payload[1] == '"' || payload[1] == '-' || isDigit(payload[1]))
 	case Ack:
 		ok = first == '['
 	case ConnectError:

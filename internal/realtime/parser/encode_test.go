@@ -46,6 +46,7 @@ var encodeVectors = []struct {
 	{"event parser suite", Packet{Type: Event, Namespace: "/test", ID: 1, HasID: true}, []any{"a", 1, map[string]any{}},
 		`2/test,1["a",1,{}]`, nil},
 	{"event hey jude", Packet{Type: Event}, []any{"hey", "Jude"}, `2["hey","Jude"]`, nil},
+	{"event numeric name", Packet{Type: Event}, []any{7, "x"}, `2[7,"x"]`, nil},
 	{"event auth empty", Packet{Type: Event, Namespace: "/custom"}, []any{"auth", json.RawMessage(`{}`)},
 		`2/custom,["auth",{}]`, nil},
 	{"event with ack", Packet{Type: Event, ID: 12, HasID: true}, []any{"foo"}, `212["foo"]`, nil},
@@ -141,7 +142,7 @@ func TestAppendEncode(t *testing.T) {
 		t.Errorf("got attachments %x, want [05]", atts)
 	}
 	// On error the destination comes back unchanged.
-	got, atts, err = AppendEncode(dst, &Packet{Type: Event}, []any{1})
+	got, atts, err = AppendEncode(dst, &Packet{Type: Event}, []any{nil})
 	if err == nil || string(got) != "prefix:" || atts != nil {
 		t.Errorf("got %q, %v, %v, want prefix:, nil and an error", got, atts, err)
 	}
@@ -177,7 +178,8 @@ func TestEncodeErrors(t *testing.T) {
 		{"disconnect with payload", Packet{Type: Disconnect}, map[string]any{}, "does not suit"},
 		{"event without payload", Packet{Type: Event}, nil, "missing payload"},
 		{"event empty array", Packet{Type: Event}, []any{}, "does not suit"},
-		{"event number name", Packet{Type: Event}, []any{1}, "does not suit"},
+		{"event null name", Packet{Type: Event}, []any{nil}, "does not suit"},
+		{"event boolean name", Packet{Type: Event}, []any{true}, "does not suit"},
 		{"event object", Packet{Type: Event}, map[string]any{}, "does not suit"},
 		{"ack object", Packet{Type: Ack, HasID: true}, Object{}, "does not suit"},
 		{"connect error number", Packet{Type: ConnectError}, 1, "does not suit"},
