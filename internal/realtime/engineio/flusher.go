@@ -2,6 +2,7 @@ package engineio
 
 import (
 	"runtime"
+	"slices"
 	"sync"
 )
 
@@ -102,17 +103,12 @@ func (s *Session) flushQueued() {
 	}
 	w := s.writerLocked()
 	queued := s.queue[s.head:]
-	if len(queued) > maxFlushFrames {
+	// The close packet's close frame and the session's end follow it.
+	if len(queued) > maxFlushFrames || slices.Contains(queued, s.srv.closeMsg) {
 		s.startWriterLocked(w)
 		return
 	}
 	for _, m := range queued {
-		if m == s.srv.closeMsg { // its close frame and the session's end follow
-			clear(w.bufs)
-			w.bufs = w.bufs[:0]
-			s.startWriterLocked(w)
-			return
-		}
 		w.bufs = append(w.bufs, m.wsFrame())
 	}
 	if !w.tryWrite() {

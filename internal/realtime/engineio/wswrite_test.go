@@ -195,21 +195,31 @@ func TestWebSocketFlusherWrites(t *testing.T) {
 			t.Fatalf("message %d: got type %d %x, want binary %x", i, typ, data, []byte{byte(i)})
 		}
 	}
-	starts := ts.srv.writerStarts.Load()
-	for i := range 10 {
-		if err := sess.Send(NewTextMessage([]byte("a")), NewBinaryMessage([]byte{byte(i)})); err != nil {
-			t.Fatalf("Send %d: %v", i, err)
+	pair := func(i int) []*Message { return []*Message{NewTextMessage([]byte("a")), NewBinaryMessage([]byte{byte(i)})} }
+	// roundTrips sends n pairs, one Send each, reading each pair back.
+	roundTrips := func(n int) {
+		t.Helper()
+		for i := range n {
+			if err := sess.Send(pair(i)...); err != nil {
+				t.Fatalf("Send %d: %v", i, err)
+			}
+			check(i)
 		}
-		check(i)
 	}
-	if got := ts.srv.writerStarts.Load() - starts; got != 0 {
-		t.Fatalf("writer goroutines started for a client that keeps up: got %d, want 0", got)
+	starts := ts.srv.writerStarts.Load()
+	writers := func(want uint64, what string) {
+		t.Helper()
+		if got := ts.srv.writerStarts.Load() - starts; got != want {
+			t.Fatalf("writer goroutines started %s: got %d, want %d", what, got, want)
+		}
 	}
+	roundTrips(10)
+	writers(0, "for a client that keeps up")
 
 	// More frames than one flusher write takes go to a writer goroutine…
 	msgs := make([]*Message, 0, 2*maxFlushFrames)
 	for i := range maxFlushFrames {
-		msgs = append(msgs, NewTextMessage([]byte("a")), NewBinaryMessage([]byte{byte(i)}))
+		msgs = append(msgs, pair(i)...)
 	}
 	if err := sess.Send(msgs...); err != nil {
 		t.Fatal(err)
@@ -217,9 +227,7 @@ func TestWebSocketFlusherWrites(t *testing.T) {
 	for i := range maxFlushFrames {
 		check(i)
 	}
-	if got := ts.srv.writerStarts.Load() - starts; got != 1 {
-		t.Fatalf("writer goroutines started for a long queue: got %d, want 1", got)
-	}
+	writers(1, "for a long queue")
 	deadline := time.Now().Add(waitLong)
 	for backlogged(sess) {
 		if time.Now().After(deadline) {
@@ -228,15 +236,8 @@ func TestWebSocketFlusherWrites(t *testing.T) {
 		time.Sleep(time.Millisecond)
 	}
 	// …which exits once they are out, leaving the session to the flusher.
-	for i := range 3 {
-		if err := sess.Send(NewTextMessage([]byte("a")), NewBinaryMessage([]byte{byte(i)})); err != nil {
-			t.Fatalf("Send %d: %v", i, err)
-		}
-		check(i)
-	}
-	if got := ts.srv.writerStarts.Load() - starts; got != 1 {
-		t.Fatalf("writer goroutines started: got %d, want 1", got)
-	}
+	roundTrips(3)
+	writers(1, "in all")
 }
 
 func TestFrameHeader(t *testing.T) {
