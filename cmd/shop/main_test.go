@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -11,12 +10,13 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/livebuy/shop/internal/nodetest"
 )
 
 // logSink collects the shop's log lines and reports the listening address.
@@ -162,7 +162,8 @@ func TestLiveWithOfficialClient(t *testing.T) {
 	if testing.Short() {
 		t.Skip("skipped in -short mode: runs Node")
 	}
-	root, node := nodeSetup(t)
+	root := nodetest.Root(t)
+	node := nodetest.Require(t, root, "socket.io-client")
 	base, _ := startShop(t)
 
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
@@ -170,43 +171,8 @@ func TestLiveWithOfficialClient(t *testing.T) {
 	cmd := exec.CommandContext(ctx, node, "--test", "--test-reporter=spec", "test/shop/")
 	cmd.Dir = root
 	cmd.Env = append(os.Environ(), "SHOP_URL="+base)
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd.Stderr = cmd.Stdout
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	sc := bufio.NewScanner(out)
-	for sc.Scan() {
-		t.Log("node: " + sc.Text())
-	}
-	if err := cmd.Wait(); err != nil {
+	cmd.WaitDelay = 5 * time.Second
+	if err := nodetest.Run(t, cmd, "node: "); err != nil {
 		t.Fatalf("node --test test/shop/: %v (see the log above)", err)
 	}
-}
-
-// nodeSetup returns the repository root and the node binary; without Node
-// or the npm packages the test is skipped, except in CI, where it fails.
-func nodeSetup(t *testing.T) (root, node string) {
-	t.Helper()
-	root, err := filepath.Abs("../..")
-	if err != nil {
-		t.Fatal(err)
-	}
-	missing := func(what string) {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("%s is missing; run npm ci", what)
-		}
-		t.Skipf("%s is missing; run npm ci", what)
-	}
-	node, err = exec.LookPath("node")
-	if err != nil {
-		missing("node")
-	}
-	if _, err := os.Stat(filepath.Join(root, "node_modules", "socket.io-client", "package.json")); err != nil {
-		missing("node_modules/socket.io-client")
-	}
-	return root, node
 }

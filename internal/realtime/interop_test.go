@@ -2,7 +2,6 @@ package realtime_test
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"log/slog"
@@ -19,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/livebuy/shop/internal/nodetest"
 	"github.com/livebuy/shop/internal/realtime"
 	"github.com/livebuy/shop/internal/realtime/engineio"
 )
@@ -31,8 +31,8 @@ func TestInterop(t *testing.T) {
 	if testing.Short() {
 		t.Skip("skipped in -short mode: runs the Node interop suite")
 	}
-	root := moduleRoot(t)
-	node := requireNode(t, root)
+	root := nodetest.Root(t)
+	node := nodetest.Require(t, root, "socket.io-client", "socket.io-client-v3", "ws")
 
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
@@ -56,56 +56,10 @@ func TestInterop(t *testing.T) {
 		"FORCE_COLOR=0",
 		"NO_COLOR=1",
 	)
-	out := &lineLogger{t: t, prefix: "node: "}
-	cmd.Stdout = out
-	cmd.Stderr = out
 	cmd.WaitDelay = 5 * time.Second
-	err := cmd.Run()
-	out.flush()
-	if err != nil {
+	if err := nodetest.Run(t, cmd, "node: "); err != nil {
 		t.Errorf("node --test test/interop/: %v (see the log above)", err)
 	}
-}
-
-// moduleRoot returns the directory holding go.mod.
-func moduleRoot(t *testing.T) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("go.mod not found above the working directory")
-		}
-		dir = parent
-	}
-}
-
-// requireNode returns the node binary, skipping the test when node or the
-// npm clients are missing, unless the CI environment variable is set.
-func requireNode(t *testing.T, root string) string {
-	t.Helper()
-	missing := func(what, fix string) {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("%s is missing (%s)", what, fix)
-		}
-		t.Skipf("%s is missing; %s to enable the interop tests", what, fix)
-	}
-	node, err := exec.LookPath("node")
-	if err != nil {
-		missing("node", "install Node.js 20 or later")
-	}
-	for _, pkg := range []string{"socket.io-client", "socket.io-client-v3", "ws"} {
-		if _, err := os.Stat(filepath.Join(root, "node_modules", pkg, "package.json")); err != nil {
-			missing("node_modules/"+pkg, "run npm ci")
-		}
-	}
-	return node
 }
 
 var listeningRE = regexp.MustCompile(`msg="sio-echo listening" addr=(\S+)`)
@@ -137,7 +91,7 @@ func startSIOEcho(ctx context.Context, t *testing.T, bin, name string, args ...s
 	if err != nil {
 		t.Fatal(err)
 	}
-	logs := &lineLogger{t: t, prefix: name + ": "}
+	logs := nodetest.NewLineWriter(t, name+": ")
 	cmd.Stderr = logs
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start sio-echo: %v", err)
@@ -171,7 +125,7 @@ func startSIOEcho(ctx context.Context, t *testing.T, bin, name string, args ...s
 			cmd.Process.Kill()
 			<-exited
 		}
-		logs.flush()
+		logs.Flush()
 	})
 	select {
 	case a := <-addr:
@@ -183,50 +137,6 @@ func startSIOEcho(ctx context.Context, t *testing.T, bin, name string, args ...s
 		t.Fatalf("%s did not report its address", name)
 	}
 	return ""
-}
-
-// lineLogger writes each complete line to the test log. It stops logging
-// once the test has finished, when late writes would panic.
-type lineLogger struct {
-	t      *testing.T
-	prefix string
-
-	mu   sync.Mutex
-	buf  bytes.Buffer
-	done bool
-}
-
-func (l *lineLogger) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.done {
-		return len(p), nil
-	}
-	l.buf.Write(p)
-	for {
-		i := bytes.IndexByte(l.buf.Bytes(), '\n')
-		if i < 0 {
-			break
-		}
-		l.t.Log(l.prefix + string(l.buf.Next(i + 1)[:i]))
-	}
-	return len(p), nil
-}
-
-// flush logs a last partial line.
-func (l *lineLogger) flush() {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.buf.Len() > 0 && !l.done {
-		l.t.Log(l.prefix + l.buf.String())
-		l.buf.Reset()
-	}
-}
-
-func (l *lineLogger) stop() {
-	l.mu.Lock()
-	l.done = true
-	l.mu.Unlock()
 }
 
 // connCutter drops the TCP connections of one client as a network failure
@@ -310,8 +220,8 @@ func (c *connCutter) cut(tag string) {
 // returns its URL.
 func startRoomsServer(t *testing.T) string {
 	t.Helper()
-	logs := &lineLogger{t: t, prefix: "rooms server: "}
-	t.Cleanup(logs.stop) // registered first, so it runs last
+	logs := nodetest.NewLineWriter(t, "rooms server: ")
+	t.Cleanup(logs.Stop) // registered first, so it runs last
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelWarn}))
 
 	srv := realtime.NewServer(realtime.Options{

@@ -9,7 +9,6 @@
 package browser
 
 import (
-	"bufio"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -21,9 +20,10 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/livebuy/shop/internal/nodetest"
 )
 
 const (
@@ -35,11 +35,16 @@ const (
 )
 
 func TestBrowser(t *testing.T) {
-	root, err := filepath.Abs(filepath.Join("..", ".."))
-	if err != nil {
-		t.Fatalf("repository root: %v", err)
+	root := nodetest.Root(t)
+	var missing []string
+	if _, err := os.Stat(chromiumPath()); err != nil {
+		missing = append(missing, "chromium ("+chromiumPath()+"; apt-get install chromium)")
 	}
-	node := requireTool(t, root)
+	if _, err := os.Stat(filepath.Join(root, "web", "assets", "vendor", "socket.io.esm.min.js")); err != nil {
+		missing = append(missing, "web/assets/vendor/socket.io.esm.min.js (npm ci)")
+	}
+	nodetest.Missing(t, missing...)
+	node := nodetest.Require(t, root, "playwright-core")
 
 	ctx, cancel := context.WithTimeout(context.Background(), runTimeout)
 	if deadline, ok := t.Deadline(); ok {
@@ -72,39 +77,10 @@ func TestBrowser(t *testing.T) {
 		"CHROMIUM_PATH="+chromiumPath(),
 	)
 	cmd.WaitDelay = 10 * time.Second
-	if err := runLogged(t, cmd); err != nil {
+	if err := nodetest.Run(t, cmd, ""); err != nil {
 		t.Fatalf("node --test test/browser/: %v (screenshots, if any, are in %s)",
 			err, filepath.Join(root, "test-results", "screenshots"))
 	}
-}
-
-// requireTool returns the node binary, skipping (or, under CI, failing)
-// when something the browser tests need is missing.
-func requireTool(t *testing.T, root string) string {
-	t.Helper()
-	var missing []string
-	node, err := exec.LookPath("node")
-	if err != nil {
-		missing = append(missing, "node")
-	}
-	if _, err := os.Stat(chromiumPath()); err != nil {
-		missing = append(missing, "chromium ("+chromiumPath()+"; apt-get install chromium)")
-	}
-	if _, err := os.Stat(filepath.Join(root, "node_modules", "playwright-core", "package.json")); err != nil {
-		missing = append(missing, "node_modules/playwright-core (npm ci)")
-	}
-	if _, err := os.Stat(filepath.Join(root, "web", "assets", "vendor", "socket.io.esm.min.js")); err != nil {
-		missing = append(missing, "web/assets/vendor/socket.io.esm.min.js (npm ci)")
-	}
-	if len(missing) == 0 {
-		return node
-	}
-	msg := "browser tests need " + strings.Join(missing, ", ")
-	if os.Getenv("CI") != "" {
-		t.Fatal(msg)
-	}
-	t.Skip(msg)
-	return ""
 }
 
 func chromiumPath() string {
@@ -204,29 +180,6 @@ func freeAddr(t *testing.T) string {
 		t.Fatalf("free port: %v", err)
 	}
 	return addr
-}
-
-// runLogged runs cmd, passing each line of its output to t.Log as it comes.
-func runLogged(t *testing.T, cmd *exec.Cmd) error {
-	t.Helper()
-	pr, pw := io.Pipe()
-	cmd.Stdout = pw
-	cmd.Stderr = pw
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() { // exits when pw is closed below
-		defer wg.Done()
-		sc := bufio.NewScanner(pr)
-		sc.Buffer(make([]byte, 64<<10), 1<<20)
-		for sc.Scan() {
-			t.Log(sc.Text())
-		}
-		_, _ = io.Copy(io.Discard, pr)
-	}()
-	err := cmd.Run()
-	_ = pw.Close()
-	wg.Wait()
-	return err
 }
 
 func randomHex(t *testing.T, n int) string {

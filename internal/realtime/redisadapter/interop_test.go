@@ -1,15 +1,14 @@
 package redisadapter
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"testing"
 	"time"
 
+	"github.com/livebuy/shop/internal/nodetest"
 	"github.com/livebuy/shop/internal/realtime"
 )
 
@@ -23,8 +22,8 @@ func TestNodeInterop(t *testing.T) {
 	if testing.Short() {
 		t.Skip("skipped in -short mode: runs Node")
 	}
-	root := moduleRoot(t)
-	nodeBin := requireNode(t, root)
+	root := nodetest.Root(t)
+	nodeBin := nodetest.Require(t, root, "socket.io", "socket.io-client", "@socket.io/redis-adapter", "redis")
 	e := newEnv(t)
 	g := e.node("Go", Options{}, func(srv *realtime.Server) {
 		joinFromQuery(srv)
@@ -41,20 +40,8 @@ func TestNodeInterop(t *testing.T) {
 		"FORCE_COLOR=0",
 		"NO_COLOR=1",
 	)
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd.Stderr = cmd.Stdout
 	cmd.WaitDelay = 5 * time.Second
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	sc := bufio.NewScanner(out)
-	for sc.Scan() {
-		t.Log("node: " + sc.Text())
-	}
-	if err := cmd.Wait(); err != nil {
+	if err := nodetest.Run(t, cmd, "node: "); err != nil {
 		t.Errorf("node --test test/redis/: %v (see the log above)", err)
 	}
 }
@@ -173,45 +160,4 @@ func goHandlers(srv *realtime.Server, s *realtime.Socket) {
 			_ = ack(out)
 		}()
 	})
-}
-
-// moduleRoot returns the directory holding go.mod.
-func moduleRoot(t *testing.T) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("go.mod not found above the working directory")
-		}
-		dir = parent
-	}
-}
-
-// requireNode returns the node binary, skipping the test when node or the
-// npm packages are missing, unless the CI environment variable is set.
-func requireNode(t *testing.T, root string) string {
-	t.Helper()
-	missing := func(what, fix string) {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("%s is missing (%s)", what, fix)
-		}
-		t.Skipf("%s is missing; %s to run the Node interop test", what, fix)
-	}
-	node, err := exec.LookPath("node")
-	if err != nil {
-		missing("node", "install Node.js 20 or later")
-	}
-	for _, pkg := range []string{"socket.io", "socket.io-client", "@socket.io/redis-adapter", "redis"} {
-		if _, err := os.Stat(filepath.Join(root, "node_modules", pkg, "package.json")); err != nil {
-			missing("node_modules/"+pkg, "run npm ci")
-		}
-	}
-	return node
 }
