@@ -195,7 +195,9 @@ func TestWebSocketFlusherWrites(t *testing.T) {
 			t.Fatalf("message %d: got type %d %x, want binary %x", i, typ, data, []byte{byte(i)})
 		}
 	}
-	pair := func(i int) []*Message { return []*Message{NewTextMessage([]byte("a")), NewBinaryMessage([]byte{byte(i)})} }
+	pair := func(i int) []*Message {
+		return []*Message{NewTextMessage([]byte("a")), NewBinaryMessage([]byte{byte(i)})}
+	}
 	// roundTrips sends n pairs, one Send each, reading each pair back.
 	roundTrips := func(n int) {
 		t.Helper()
