@@ -13,6 +13,7 @@ import (
 
 	"github.com/livebuy/shop/internal/auth"
 	"github.com/livebuy/shop/internal/goods"
+	"github.com/livebuy/shop/internal/httpapi"
 )
 
 var fiveKeys = []string{"category", "goodsId", "name", "price", "thumbnailUrl"}
@@ -20,6 +21,8 @@ var fiveKeys = []string{"category", "goodsId", "name", "price", "thumbnailUrl"}
 const (
 	formType         = "application/x-www-form-urlencoded"
 	msgAlreadyInCart = "이미 장바구니에 해당하는 상품이 존재합니다."
+	// msgTooLarge is httpapi's answer to a body over httpapi.MaxBodyBytes.
+	msgTooLarge = "요청 본문이 너무 큽니다."
 )
 
 // goodsIDs returns the goodsId of each element of a JSON array of goods,
@@ -386,6 +389,42 @@ func TestCartRoutes(t *testing.T) {
 		u.do(http.MethodDelete, "/api/goods/abc/cart", nil, "").expectError(t, http.StatusBadRequest, "")
 		if r := u.get("/api/goods/cart"); string(r.body) != `{"carts":[]}`+"\n" {
 			t.Errorf("bad input changed the cart: got %s, want it empty", r.body)
+		}
+	})
+
+	t.Run("body size limit", func(t *testing.T) {
+		// form returns a form body of exactly n bytes that is otherwise a
+		// valid request for quantity 2.
+		form := func(n int) string {
+			const head = "quantity=2&pad="
+			return head + strings.Repeat("a", n-len(head))
+		}
+		tests := []struct {
+			name, method, body, ctype string
+			wantStatus                int
+			wantCart                  string
+		}{
+			{"POST form one byte over", http.MethodPost, form(httpapi.MaxBodyBytes + 1), formType, http.StatusBadRequest, `{"carts":[]}`},
+			{"PUT form one byte over", http.MethodPut, form(httpapi.MaxBodyBytes + 1), formType, http.StatusBadRequest, `{"carts":[]}`},
+			{"POST form 70 KiB", http.MethodPost, form(70 << 10), formType, http.StatusBadRequest, `{"carts":[]}`},
+			{"POST JSON 70 KiB", http.MethodPost, `{"quantity":2,"pad":"` + strings.Repeat("a", 70<<10) + `"}`, "application/json", http.StatusBadRequest, `{"carts":[]}`},
+			// At the limit the same body is accepted, so the refusals
+			// above are the size's doing.
+			{"POST form at the limit", http.MethodPost, form(httpapi.MaxBodyBytes), formType, http.StatusOK, `{"carts":[{"quantity":2,`},
+		}
+		for i, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				u := s.user(t, fmt.Sprintf("big%d", i), fmt.Sprintf("big%d@shop.test", i))
+				r := u.do(tt.method, "/api/goods/1/cart", tt.body, tt.ctype)
+				if tt.wantStatus == http.StatusOK {
+					r.expect(t, http.StatusOK)
+				} else {
+					r.expectError(t, tt.wantStatus, msgTooLarge)
+				}
+				if r := u.get("/api/goods/cart"); !strings.HasPrefix(string(r.body), tt.wantCart) {
+					t.Errorf("cart afterwards: got %s, want it to start with %s", r.body, tt.wantCart)
+				}
+			})
 		}
 	})
 }
