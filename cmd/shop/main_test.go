@@ -55,40 +55,87 @@ func (l *logSink) String() string {
 }
 
 // startShop runs the shop on a free loopback port with an embedded database
-// and returns its base URL; the shop is stopped, and must stop cleanly, at
-// the end of the test.
+// and returns its base URL once it is ready; the shop is stopped, and must
+// stop cleanly, at the end of the test.
 func startShop(t *testing.T, extra ...string) (string, *logSink) {
 	t.Helper()
+	s := launchShop(t, nil, extra...)
+	s.waitReady(t)
+	return s.base, s.logs
+}
+
+// shopRun is a shop run by run in this process.
+type shopRun struct {
+	base   string
+	logs   *logSink
+	cancel context.CancelFunc
+	done   chan error // receives run's result
+	err    error      // run's result, once stopped
+	exited bool
+}
+
+// launchShop starts run on a free loopback port with an embedded database
+// in a directory of its own (extra may override both) and returns once the
+// shop listens, which may be before it is ready. getenv nil means an empty
+// environment. Unless the test stops it, the shop is stopped at the end of
+// the test and must stop cleanly.
+func launchShop(t *testing.T, getenv func(string) string, extra ...string) *shopRun {
+	t.Helper()
+	if getenv == nil {
+		getenv = func(string) string { return "" }
+	}
 	ctx, cancel := context.WithCancel(context.Background())
-	logs := newLogSink()
+	s := &shopRun{logs: newLogSink(), cancel: cancel, done: make(chan error, 1)}
 	args := append([]string{"-addr", "127.0.0.1:0", "-data-dir", t.TempDir(), "-log-level", "debug", "-bcrypt-cost", "4"}, extra...)
-	done := make(chan error, 1)
-	go func() { done <- run(ctx, args, func(string) string { return "" }, logs) }()
+	go func() { s.done <- run(ctx, args, getenv, s.logs) }() // ends when ctx is cancelled
 	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("run returned %v, want nil after a graceful stop", err)
-			}
-		case <-time.After(30 * time.Second):
-			t.Error("the shop did not stop within 30s")
+		if s.exited {
+			return
+		}
+		if err := s.stop(t); err != nil {
+			t.Errorf("run returned %v, want nil after a graceful stop", err)
 		}
 	})
-	var addr string
 	select {
-	case addr = <-logs.addr:
-	case err := <-done:
-		t.Fatalf("run ended early: %v\n%s", err, logs)
+	case addr := <-s.logs.addr:
+		s.base = "http://" + addr
+	case err := <-s.done:
+		s.exited = true
+		t.Fatalf("run ended early: %v\n%s", err, s.logs)
 	case <-time.After(30 * time.Second):
-		t.Fatalf("the shop did not listen within 30s\n%s", logs)
+		t.Fatalf("the shop did not listen within 30s\n%s", s.logs)
 	}
+	return s
+}
+
+// waitReady waits until the shop has logged that it is ready.
+func (s *shopRun) waitReady(t *testing.T) {
+	t.Helper()
 	select {
-	case <-logs.ready:
+	case <-s.logs.ready:
+	case err := <-s.done:
+		s.exited, s.err = true, err
+		t.Fatalf("run ended before it was ready: %v\n%s", err, s.logs)
 	case <-time.After(60 * time.Second):
-		t.Fatalf("the shop was not ready within 60s\n%s", logs)
+		t.Fatalf("the shop was not ready within 60s\n%s", s.logs)
 	}
-	return "http://" + addr, logs
+}
+
+// stop cancels run's context and returns run's result.
+func (s *shopRun) stop(t *testing.T) error {
+	t.Helper()
+	if s.exited {
+		return s.err
+	}
+	s.cancel()
+	select {
+	case s.err = <-s.done:
+		s.exited = true
+		return s.err
+	case <-time.After(30 * time.Second):
+		t.Fatalf("the shop did not stop within 30s\n%s", s.logs)
+		return nil
+	}
 }
 
 func TestRunServesAndStops(t *testing.T) {
