@@ -8,7 +8,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { chromium, request } from 'playwright-core';
 
 // SHOP_URL is the running shop under test (browser_test.go starts one).
 export const BASE_URL = (process.env.SHOP_URL || '').replace(/\/$/, '');
@@ -123,6 +123,17 @@ export async function signedInBrowser(t, options) {
   return { ...browser, user };
 }
 
+// apiUser signs a new user up and in without a browser, for a purchase
+// that browsers should hear about; its requests share one cookie jar.
+export async function apiUser(t) {
+  const api = await request.newContext({ baseURL: BASE_URL });
+  t.after(() => api.dispose());
+  const user = newUser();
+  await signUp({ request: api }, user);
+  await logIn({ request: api }, user);
+  return { request: api, user };
+}
+
 // waitLive waits until the page's socket is connected and has announced
 // its page, so that broadcasts from then on reach it.
 export async function waitLive(page) {
@@ -168,4 +179,56 @@ export async function expectText(locator, want, timeout = STEP) {
     if (Date.now() > deadline) throw new Error(`got text ${JSON.stringify(got)}, want ${JSON.stringify(want)}`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+// focusState describes the focused element and whether a person can see
+// that it has the focus. shop.css marks :focus-visible with an outline; a
+// box-shadow would not count, since goods cards wear one at rest. The
+// outline must also fit inside every ancestor that clips its overflow, or
+// part of it is cut away.
+export function focusState(page) {
+  return page.evaluate(() => {
+    const el = document.activeElement;
+    if (!el || el === document.body || el === document.documentElement) {
+      return { what: 'nothing (body)', visible: false, why: 'no element has the focus' };
+    }
+    const what = `<${el.tagName.toLowerCase()}${el.id ? `#${el.id}` : ''}> ${JSON.stringify(
+      (el.getAttribute('aria-label') || el.textContent || el.getAttribute('name') || '').trim().slice(0, 30))}`;
+    const s = getComputedStyle(el);
+    const width = parseFloat(s.outlineWidth) || 0;
+    if (s.outlineStyle === 'none' || width <= 0 || s.outlineColor === 'rgba(0, 0, 0, 0)') {
+      return { what, visible: false, why: `outline ${s.outlineStyle} ${s.outlineWidth} ${s.outlineColor}` };
+    }
+    if (!el.matches(':focus-visible')) {
+      return { what, visible: false, why: 'not :focus-visible' };
+    }
+    // The outline reaches width + offset beyond the border box.
+    const reach = Math.max(0, width + (parseFloat(s.outlineOffset) || 0));
+    const r = el.getBoundingClientRect();
+    const ring = { left: r.left - reach, top: r.top - reach, right: r.right + reach, bottom: r.bottom + reach };
+    for (let a = el.parentElement; a && a !== document.body; a = a.parentElement) {
+      const as = getComputedStyle(a);
+      if (as.overflowX === 'visible' && as.overflowY === 'visible') continue;
+      const ar = a.getBoundingClientRect();
+      const clip = {
+        left: ar.left + parseFloat(as.borderLeftWidth),
+        top: ar.top + parseFloat(as.borderTopWidth),
+        right: ar.right - parseFloat(as.borderRightWidth),
+        bottom: ar.bottom - parseFloat(as.borderBottomWidth),
+      };
+      const cut = (as.overflowX !== 'visible' && (ring.left < clip.left - 0.5 || ring.right > clip.right + 0.5))
+        || (as.overflowY !== 'visible' && (ring.top < clip.top - 0.5 || ring.bottom > clip.bottom + 0.5));
+      if (cut) {
+        return { what, visible: false, why: `outline cut by <${a.tagName.toLowerCase()} class="${a.className}"> (overflow ${as.overflowX}/${as.overflowY})` };
+      }
+    }
+    return { what, visible: true, why: `outline ${s.outlineStyle} ${s.outlineWidth}` };
+  });
+}
+
+// expectVisibleFocus asserts that the focused element shows it.
+export async function expectVisibleFocus(page, where = '') {
+  const f = await focusState(page);
+  assert.ok(f.visible, `${where}: got focus on ${f.what} without a visible indicator (${f.why}), want one`);
+  return f;
 }
