@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import test from 'node:test';
 import {
-  TEST_TIMEOUT, expectText, expectURL, openBrowser, priceText, signedInBrowser,
+  TEST_TIMEOUT, expectText, expectURL, expectVisibleFocus, openBrowser, priceText, signedInBrowser,
 } from './support.mjs';
 
 const catalogue = [
@@ -16,6 +16,19 @@ const catalogue = [
   { goodsId: 7, name: '텀블러', category: 'goods', price: 22000 },
   { goodsId: 8, name: '머그컵', category: 'goods', price: 15000 },
 ];
+
+// expectFocus waits until the element of locator has the keyboard focus.
+async function expectFocus(page, locator, where) {
+  try {
+    await locator.and(page.locator(':focus')).waitFor({ timeout: 2000 });
+  } catch {
+    const got = await page.evaluate(() => {
+      const el = document.activeElement;
+      return el ? `<${el.tagName.toLowerCase()}${el.id ? `#${el.id}` : ''}> ${JSON.stringify(el.textContent.trim().slice(0, 30))}` : 'nothing';
+    });
+    assert.fail(`${where}: got focus on ${got}, want it on ${locator}`);
+  }
+}
 
 async function cardNames(page) {
   return page.locator('#goods-list .goods-card h2').allTextContents();
@@ -96,10 +109,12 @@ test('a signed-out visitor adding to the cart is offered the login page', { time
   await page.locator('#flash .alert-error', { hasText: '로그인 후 이용 가능한 기능입니다.' }).waitFor();
   const dialog = page.getByRole('dialog', { name: '로그인이 필요합니다' });
   await dialog.waitFor();
-  // The dialog is keyboard-usable: focus is inside and Escape closes it.
-  assert.equal(await dialog.evaluate((d) => d.contains(document.activeElement)), true);
+  // The dialog is keyboard-usable: focus is inside, Escape closes it and
+  // the focus goes back to the button that opened it.
+  await expectFocus(page, dialog.getByRole('button', { name: '로그인하기' }), 'login dialog');
   await page.keyboard.press('Escape');
   await dialog.waitFor({ state: 'detached' });
+  await expectFocus(page, page.locator('#add-to-cart'), 'closed login dialog');
   assert.equal(new URL(page.url()).pathname, '/detail.html');
 });
 
@@ -110,11 +125,24 @@ test('cart edits change the totals and ordering empties the cart', { timeout: TE
   await page.goto('/detail.html?goodsId=1');
   await expectText(page.locator('#goods-name'), '아메리카노');
   await page.getByRole('button', { name: '수량 늘리기' }).click();
-  await page.getByRole('button', { name: '장바구니에 담기' }).click();
+  // By keyboard: Enter on the button opens the dialog with the focus in
+  // it, Tab moves between its actions, Escape closes it and gives the
+  // focus back to the button.
+  await page.locator('#add-to-cart').focus();
+  await page.keyboard.press('Enter');
   const added = page.getByRole('dialog', { name: '장바구니에 담았습니다' });
   await added.waitFor();
-  await added.getByRole('button', { name: '계속 쇼핑하기' }).click();
+  await expectFocus(page, added.getByRole('button', { name: '장바구니로 이동' }), 'opened dialog');
+  await page.keyboard.press('Shift+Tab');
+  await expectFocus(page, added.getByRole('button', { name: '계속 쇼핑하기' }), 'Shift+Tab in the dialog');
+  await expectVisibleFocus(page, 'Shift+Tab in the dialog');
+  await page.keyboard.press('Tab');
+  await expectFocus(page, added.getByRole('button', { name: '장바구니로 이동' }), 'Tab in the dialog');
+  await page.keyboard.press('Escape');
   await added.waitFor({ state: 'detached' });
+  await expectFocus(page, page.locator('#add-to-cart'), 'closed dialog');
+  await expectVisibleFocus(page, 'closed dialog');
+  assert.equal(new URL(page.url()).pathname, '/detail.html');
   await page.locator('#flash .alert-success').waitFor();
 
   // Adding it again shows the contract's message.
@@ -124,7 +152,9 @@ test('cart edits change the totals and ordering empties the cart', { timeout: TE
   await page.goto('/detail.html?goodsId=5');
   await expectText(page.locator('#goods-name'), '치즈케이크');
   await page.getByRole('button', { name: '장바구니에 담기' }).click();
-  await page.getByRole('dialog').getByRole('button', { name: '장바구니로 이동' }).click();
+  // Enter on the dialog's focused action takes it.
+  await expectFocus(page, page.getByRole('dialog').getByRole('button', { name: '장바구니로 이동' }), 'second dialog');
+  await page.keyboard.press('Enter');
   await expectURL(page, (u) => u.pathname === '/cart.html');
 
   const rows = page.locator('#cart-items .line-item');

@@ -270,8 +270,12 @@ export async function initPage({ requireUser = false } = {}) {
 }
 
 // whileBusy disables a button while work runs and shows a busy label.
+// Disabling a focused button drops the focus to the page; it is given back
+// afterwards unless something else took it, so that a keyboard user stays
+// where they were and a dialog opened next returns the focus there.
 export async function whileBusy(button, busyText, work) {
   const text = button.textContent;
+  const hadFocus = document.activeElement === button;
   button.disabled = true;
   button.setAttribute('aria-busy', 'true');
   button.textContent = busyText;
@@ -281,5 +285,7 @@ export async function whileBusy(button, busyText, work) {
     button.disabled = false;
     button.removeAttribute('aria-busy');
     button.textContent = text;
+    const now = document.activeElement;
+    if (hadFocus && button.isConnected && (now === null || now === document.body)) button.focus();
   }
 }
