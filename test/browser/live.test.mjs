@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import test from 'node:test';
 import {
-  DESKTOP, PHONE, TEST_TIMEOUT, expectText, openBrowser, screenshot, signedInBrowser, toastFor, waitLive,
+  DESKTOP, PHONE, TEST_TIMEOUT, apiUser, expectText, openBrowser, screenshot, signedInBrowser, toastFor, waitLive,
 } from './support.mjs';
 
 // TOAST_DEADLINE is how soon a purchase must show in another browser.
@@ -86,6 +86,12 @@ test('toasts stack newest first, at most four, and hide by themselves', { timeou
   const names = await mine.locator('.toast-goods').allTextContents();
   assert.deepEqual(names, ['샌드위치', '치즈케이크', '크루아상', '카페라떼'], 'got toasts (top first), want the newest four');
   assert.ok((await viewer.page.locator('#toasts .toast').count()) <= 4);
+  // On the screen too, not only in the document: each toast sits above
+  // the one before it.
+  const tops = await mine.evaluateAll((toasts) => toasts.map((el) => el.getBoundingClientRect().top));
+  for (let i = 1; i < tops.length; i++) {
+    assert.ok(tops[i - 1] < tops[i], `got ${names[i - 1]} at y=${tops[i - 1]} and the older ${names[i]} at y=${tops[i]}, want the newer above`);
+  }
 
   // Stack sits at the bottom left of the viewport.
   const box = await viewer.page.locator('#toasts').boundingBox();
@@ -99,6 +105,37 @@ test('toasts stack newest first, at most four, and hide by themselves', { timeou
   assert.equal(await held.isVisible(), true, 'got the hovered toast hidden, want it kept');
   await viewer.page.mouse.move(DESKTOP.width - 10, 10);
   await held.waitFor({ state: 'detached', timeout: 15_000 });
+});
+
+test('a purchase shows as a toast on the detail, cart and my orders pages too', { timeout: TEST_TIMEOUT }, async (t) => {
+  const viewer = await signedInBrowser(t);
+  const paths = [`/detail.html?goodsId=2&ref=${randomBytes(4).toString('hex')}`, '/cart.html', '/orders.html'];
+  const pages = [viewer.page, await viewer.context.newPage(), await viewer.context.newPage()];
+  for (const [i, page] of pages.entries()) {
+    await page.goto(paths[i]);
+    await page.locator('html[data-ready]').waitFor({ state: 'attached' });
+    await waitLive(page);
+  }
+
+  const buyer = await apiUser(t);
+  const res = await buyer.request.post('/api/orders', { data: { items: [{ goodsId: 6, quantity: 1 }] } });
+  assert.equal(res.status(), 201, `POST /api/orders: got ${res.status()}, want 201`);
+  await Promise.all(pages.map(async (page, i) => {
+    const toast = toastFor(page, buyer.user.nickname);
+    try {
+      await toast.waitFor({ timeout: TOAST_DEADLINE });
+    } catch (err) {
+      throw new Error(`${paths[i]}: got no toast for ${buyer.user.nickname} within ${TOAST_DEADLINE} ms: ${err.message}`);
+    }
+    // Read at once, well within the toast's few seconds: hovering a
+    // background tab waits for it to paint.
+    const got = await toast.evaluate((el) => ({
+      text: el.querySelector('p').textContent,
+      href: el.querySelector('.toast-goods').getAttribute('href'),
+    }));
+    assert.deepEqual(got, { text: `${buyer.user.nickname}님이 방금 샌드위치을 구매했어요!`, href: '/detail.html?goodsId=6' }, paths[i]);
+  }));
+  assert.deepEqual(viewer.pageErrors, [], 'got page errors, want none');
 });
 
 test('two browsers on the same detail page see the viewer count', { timeout: TEST_TIMEOUT }, async (t) => {
