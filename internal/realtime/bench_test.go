@@ -26,7 +26,7 @@ func benchOptions() Options {
 // inProcessSessions opens n polling sessions connected to "/" by calling
 // srv.ServeHTTP directly, without a network: the packets sent to them stay
 // in their queues until drain collects them.
-func inProcessSessions(b *testing.B, srv *Server, n int) []string {
+func inProcessSessions(b testing.TB, srv *Server, n int) []string {
 	b.Helper()
 	sids := make([]string, n)
 	for i := range sids {

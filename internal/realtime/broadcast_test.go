@@ -279,3 +279,36 @@ func TestFetchSocketsAndRemoteOperations(t *testing.T) {
 		t.Fatalf("got %d sockets, %v, want none", len(all), err)
 	}
 }
+
+// TestBroadcastEncodesOnce shows that a broadcast encodes its packet once
+// and hands the same message to every target: the allocations of one
+// broadcast do not grow with the number of sockets it reaches. Encoding or
+// framing per target would cost at least one allocation per socket.
+func TestBroadcastEncodesOnce(t *testing.T) {
+	payload := map[string]any{"nickname": "alice", "goodsId": 3, "goodsName": "shoes", "date": "2026-11-21T05:12:34.567Z"}
+	allocs := func(sockets int) float64 {
+		srv, _ := newTestServer(t, benchOptions())
+		sids := inProcessSessions(t, srv, sockets)
+		emit := func() {
+			if err := srv.Of("/").Emit("BUY_GOODS", payload); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// A polling session's queue is handed to the next poll whole, so
+		// the queues are filled first to a capacity (64) that the
+		// measured broadcasts (20, and one more to warm up) do not exceed.
+		for range 33 {
+			emit()
+		}
+		n := testing.AllocsPerRun(20, emit)
+		drain(srv, sids)
+		return n
+	}
+	const few, many = 10, 400
+	fewAllocs, manyAllocs := allocs(few), allocs(many)
+	if perTarget := (manyAllocs - fewAllocs) / (many - few); perTarget > 0.1 {
+		t.Fatalf("got %.1f allocations for a broadcast to %d sockets and %.1f to %d (%.2f per extra target), want no growth with the targets",
+			fewAllocs, few, manyAllocs, many, perTarget)
+	}
+	t.Logf("allocations per broadcast: %.1f to %d sockets, %.1f to %d", fewAllocs, few, manyAllocs, many)
+}

@@ -17,18 +17,32 @@ import (
 	"github.com/gorilla/websocket"
 )
 
+// idleBudget is the most an idle WebSocket connection may cost the server
+// in heap and stacks, about twice what it costs now: a goroutine per idle
+// connection again (an 8 KB stack at least) would exceed it. Node's
+// socket.io holds about 15 KB of resident memory per idle WebSocket.
+const idleBudget = 8 << 10
+
 // TestIdleMemory measures what an idle WebSocket connection costs the
-// server with the whole stack (Engine.IO session plus a socket on "/"):
+// server with the whole stack (Engine.IO session plus a socket on "/"), for
+// 1,000 connections by default or REALTIME_IDLE_N:
 //
 //	REALTIME_IDLE_N=5000 go test -run '^TestIdleMemory$' -v ./internal/realtime/
 //
 // The clients run in a child process (this test binary, running
 // TestIdleClients), so that only the server's memory is counted. It
-// reports (HeapInuse+StackInuse growth)/N and goroutines/N.
+// reports (HeapInuse+StackInuse growth)/N and goroutines/N, and fails when
+// a connection costs more than idleBudget or holds a goroutine.
 func TestIdleMemory(t *testing.T) {
-	n, _ := strconv.Atoi(os.Getenv("REALTIME_IDLE_N"))
-	if n <= 0 {
-		t.Skip("set REALTIME_IDLE_N to measure the memory of N idle connections")
+	if testing.Short() {
+		t.Skip("skipped in -short mode: opens 1,000 connections")
+	}
+	n := 1000
+	if v := os.Getenv("REALTIME_IDLE_N"); v != "" {
+		var err error
+		if n, err = strconv.Atoi(v); err != nil || n <= 0 {
+			t.Fatalf("REALTIME_IDLE_N=%q: want a positive number", v)
+		}
 	}
 	profile := os.Getenv("REALTIME_IDLE_HEAPPROFILE") // file to write the heap profile to
 	if profile != "" {
@@ -79,6 +93,12 @@ func TestIdleMemory(t *testing.T) {
 	heap, stack := float64(afterHeap-beforeHeap)/float64(n), float64(afterStack-beforeStack)/float64(n)
 	t.Logf("%d idle WebSocket connections (connected in %v): %.0f bytes each (HeapInuse %.0f + StackInuse %.0f), %.2f goroutines each",
 		n, connected.Round(time.Millisecond), heap+stack, heap, stack, float64(goroutines)/float64(n))
+	if heap+stack > idleBudget {
+		t.Errorf("got %.0f bytes per idle connection, want at most %d", heap+stack, idleBudget)
+	}
+	if goroutines >= n/100 {
+		t.Errorf("got %d more goroutines for %d idle connections, want none per connection", goroutines, n)
+	}
 	if profile != "" {
 		f, err := os.Create(profile)
 		if err != nil {

@@ -138,6 +138,27 @@ func TestHandshakeErrors(t *testing.T) {
 	}
 }
 
+// TestBadMethodOnSession shows that a request with a method the polling
+// transport does not serve, on an existing session, is refused with 400 and
+// leaves the session as it was.
+func TestBadMethodOnSession(t *testing.T) {
+	ts := newTestServer(t, Options{}, true)
+	c := ts.client()
+	sid := ts.handshake(c)
+	for _, method := range []string{http.MethodPut, http.MethodDelete, http.MethodPatch} {
+		status, body, _ := do(t, c, method, ts.pollingURL(sid), "4hello")
+		if status != http.StatusBadRequest || body != `{"code":3,"message":"Bad request"}` {
+			t.Errorf("%s with the sid: got %d %s, want 400 {\"code\":3,\"message\":\"Bad request\"}", method, status, body)
+		}
+	}
+	if status, body, _ := do(t, c, http.MethodPost, ts.pollingURL(sid), "4hello"); status != http.StatusOK || body != "ok" {
+		t.Fatalf("POST after the refusals: got %d %s, want 200 ok", status, body)
+	}
+	if status, body, _ := do(t, c, http.MethodGet, ts.pollingURL(sid), ""); status != http.StatusOK || body != "4hello" {
+		t.Fatalf("GET after the refusals: got %d %q, want 200 with only the echo of the POST", status, body)
+	}
+}
+
 func TestAllowRequestWebSocket(t *testing.T) {
 	ts := newTestServer(t, Options{AllowRequest: func(*http.Request) error { return errors.New("no") }}, false)
 	_, res, err := wsDialer().Dial(ts.wsURL(""), nil)
