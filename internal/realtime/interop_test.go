@@ -39,11 +39,12 @@ func TestInterop(t *testing.T) {
 
 	rooms := startRoomsServer(t)
 	bin := buildSIOEcho(ctx, t, root)
-	// The protocol suites need the heartbeat they were written for; the
-	// client scenarios get a slower one, so that a loaded machine does not
-	// turn a late pong into a failure.
+	// The protocol suites need the ping interval they were written for,
+	// with a longer ping timeout (the suite is told) and the client
+	// scenarios a slower heartbeat, so that a loaded machine does not turn
+	// a late pong into a failure.
 	echoURL := startSIOEcho(ctx, t, bin, "protocol sio-echo",
-		"-ping-interval", "300ms", "-ping-timeout", "200ms", "-max-payload", "1000000", "-connect-timeout", "1s")
+		"-ping-interval", "300ms", "-ping-timeout", "1s", "-max-payload", "1000000", "-connect-timeout", "1s")
 	clientsEchoURL := startSIOEcho(ctx, t, bin, "clients sio-echo",
 		"-ping-interval", "2s", "-ping-timeout", "5s", "-max-payload", "1000000", "-connect-timeout", "5s")
 
@@ -51,6 +52,7 @@ func TestInterop(t *testing.T) {
 	cmd.Dir = root
 	cmd.Env = append(os.Environ(),
 		"SIO_ECHO_URL="+echoURL,
+		"SIO_ECHO_PING_TIMEOUT=1000",
 		"SIO_ECHO_CLIENTS_URL="+clientsEchoURL,
 		"SIO_ROOMS_URL="+rooms,
 		"FORCE_COLOR=0",
