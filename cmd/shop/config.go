@@ -55,9 +55,11 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 	var admins, origins, level, tokenTTL, shutdown, secure string
 	fset.StringVar(&c.Addr, "addr", env("SHOP_ADDR", ":3000"), "listen `address` [SHOP_ADDR]")
 	fset.StringVar(&c.DataDir, "data-dir", env("SHOP_DATA_DIR", "./data"), "`directory` for the embedded database and the generated JWT secret [SHOP_DATA_DIR]")
-	fset.StringVar(&c.MongoURI, "mongodb-uri", env("MONGODB_URI", ""), "MongoDB connection `uri`; empty starts the embedded database [MONGODB_URI]")
-	fset.StringVar(&c.RedisURL, "redis-url", env("SHOP_REDIS_URL", ""), "Redis `url` (redis://[:password@]host:port/db) through which several instances share their broadcasts, as Node's @socket.io/redis-adapter does; empty keeps broadcasts within this instance [SHOP_REDIS_URL]")
-	fset.StringVar(&c.JWTSecret, "jwt-secret", env("SHOP_JWT_SECRET", ""), "`secret` that signs login tokens; empty generates one and keeps it in the data dir [SHOP_JWT_SECRET]")
+	// The flags that may carry credentials take their environment variable
+	// only after parsing (see secretEnv), since -h prints every default.
+	fset.StringVar(&c.MongoURI, "mongodb-uri", "", "MongoDB connection `uri`; empty starts the embedded database [MONGODB_URI]")
+	fset.StringVar(&c.RedisURL, "redis-url", "", "Redis `url` (redis://[:password@]host:port/db) through which several instances share their broadcasts, as Node's @socket.io/redis-adapter does; empty keeps broadcasts within this instance [SHOP_REDIS_URL]")
+	fset.StringVar(&c.JWTSecret, "jwt-secret", "", "`secret` that signs login tokens; empty generates one and keeps it in the data dir [SHOP_JWT_SECRET]")
 	fset.StringVar(&tokenTTL, "token-ttl", env("SHOP_TOKEN_TTL", "24h"), "`duration` of a login before it must be renewed [SHOP_TOKEN_TTL]")
 	fset.StringVar(&admins, "admin-emails", env("SHOP_ADMIN_EMAILS", ""), "comma-separated `emails` of users who may create goods [SHOP_ADMIN_EMAILS]")
 	fset.StringVar(&origins, "allowed-origins", env("SHOP_ALLOWED_ORIGINS", ""), "comma-separated `origins` allowed besides the shop's own, for the API's socket [SHOP_ALLOWED_ORIGINS]")
@@ -70,6 +72,20 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 	}
 	if fset.NArg() > 0 {
 		return Config{}, fmt.Errorf("unexpected arguments: %q", fset.Args())
+	}
+
+	secretEnv := []struct {
+		flag, env string
+		dst       *string
+	}{
+		{"mongodb-uri", "MONGODB_URI", &c.MongoURI},
+		{"redis-url", "SHOP_REDIS_URL", &c.RedisURL},
+		{"jwt-secret", "SHOP_JWT_SECRET", &c.JWTSecret},
+	}
+	for _, s := range secretEnv {
+		if !flagSet(fset, s.flag) {
+			*s.dst = getenv(s.env)
+		}
 	}
 
 	var err error
