@@ -32,6 +32,10 @@ type Adapter interface {
 	BroadcastWithAck(p *Packet, opts *BroadcastOptions, clientCount func(n int), ack func(args Args)) error
 	// ServerCount returns the number of servers sharing the namespace.
 	ServerCount(ctx context.Context) (int, error)
+	// ServerSideEmit sends data, an event name followed by its arguments,
+	// to the other servers sharing the namespace, each of which hands it to
+	// Namespace.ReceiveServerSideEmit; see Namespace.ServerSideEmit.
+	ServerSideEmit(data []any) error
 
 	// Sockets returns the ids of the local sockets in any of rooms, or of
 	// every local socket when rooms is empty.

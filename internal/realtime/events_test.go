@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 )
@@ -341,4 +342,49 @@ func TestClientSendsReservedEvent(t *testing.T) {
 	c.send(`2["disconnect"]`)
 	c.expectClosed()
 	reasons.expect(t, ReasonParseError)
+}
+
+// TestServerSideEmitLocal covers server-side events on one server: with the
+// in-memory adapter an emit reaches no handler of this server, and events
+// handed over by an adapter run every handler of their name in order, past
+// one that panics.
+func TestServerSideEmitLocal(t *testing.T) {
+	srv, _ := newTestServer(t, Options{})
+	var got []string
+	srv.OnServerSideEmit("viewers", func(args Args) {
+		var page string
+		if err := args.Decode(0, &page); err != nil {
+			t.Errorf("decode: %v", err)
+		}
+		got = append(got, "first "+page)
+	})
+	srv.OnServerSideEmit("viewers", func(Args) { panic("a broken handler") })
+	srv.OnServerSideEmit("viewers", func(args Args) { got = append(got, fmt.Sprintf("third %d", len(args))) })
+	srv.OnServerSideEmit("other", func(Args) { got = append(got, "other") })
+
+	if err := srv.ServerSideEmit("viewers", "/goods.html"); err != nil {
+		t.Fatalf("ServerSideEmit: got %v, want nil", err)
+	}
+	if len(got) != 0 {
+		t.Fatalf("got %q after this server's own emit, want no handler run", got)
+	}
+	srv.ReceiveServerSideEmit("viewers", Args{json.RawMessage(`"/cart.html"`), json.RawMessage(`2`)})
+	srv.ReceiveServerSideEmit("unknown", Args{})
+	want := []string{"first /cart.html", "third 2"}
+	if !slices.Equal(got, want) {
+		t.Fatalf("got %q, want %q", got, want)
+	}
+	for _, tt := range []struct {
+		name  string
+		event string
+		args  []any
+	}{
+		{"reserved name", "connect", nil},
+		{"binary data", "viewers", []any{[]byte{1}}},
+		{"not JSON", "viewers", []any{func() {}}},
+	} {
+		if err := srv.ServerSideEmit(tt.event, tt.args...); err == nil {
+			t.Errorf("%s: ServerSideEmit got nil, want an error", tt.name)
+		}
+	}
 }

@@ -194,6 +194,9 @@ func (a *MemoryAdapter) RoomSize(room Room) int {
 // ServerCount returns 1.
 func (a *MemoryAdapter) ServerCount(context.Context) (int, error) { return 1, nil }
 
+// ServerSideEmit does nothing: there is no other server.
+func (a *MemoryAdapter) ServerSideEmit([]any) error { return nil }
+
 // Broadcast encodes p once and queues it to every selected socket. With
 // connection state recovery, an EVENT that is not volatile gets an offset,
 // appended to p.Data, and is kept for the recovery window.

@@ -29,6 +29,9 @@ type Namespace struct {
 	sockets map[SocketID]*Socket
 	mws     []Middleware      // replaced, never modified in place
 	onConn  []func(s *Socket) // replaced, never modified in place
+	// onServer holds the handlers of server-side events by name; the
+	// slices are replaced, never modified in place.
+	onServer map[string][]func(args Args)
 }
 
 // Name returns the namespace's name, such as "/" or "/chat".
@@ -51,6 +54,55 @@ func (n *Namespace) OnConnection(fn func(s *Socket)) {
 	n.mu.Lock()
 	n.onConn = append(slices.Clip(n.onConn), fn)
 	n.mu.Unlock()
+}
+
+// ServerSideEmit sends event with args to the other servers sharing n
+// through its adapter, as Node's serverSideEmit: their handlers registered
+// with OnServerSideEmit receive it, this server's do not. With the
+// in-memory adapter there is no other server and nothing is sent. The
+// arguments must encode as JSON without binary data; acknowledgements are
+// not supported.
+func (n *Namespace) ServerSideEmit(event string, args ...any) error {
+	if isReserved(event) {
+		return fmt.Errorf("%w: %q", ErrReservedEvent, event)
+	}
+	data := make([]any, 0, 1+len(args))
+	data = append(append(data, event), args...)
+	_, atts, err := parser.Encode(&parser.Packet{Type: parser.Event, Namespace: n.name}, data)
+	if err != nil {
+		return errorf("server-side emit %q: %w", event, err)
+	}
+	if len(atts) > 0 {
+		return errorf("server-side emit %q: binary data is not supported", event)
+	}
+	if err := n.adapter.ServerSideEmit(data); err != nil {
+		return errorf("server-side emit %q: %w", event, err)
+	}
+	return nil
+}
+
+// OnServerSideEmit registers fn for event sent by another server with
+// ServerSideEmit. The handlers of one namespace run one at a time, in the
+// order the events arrive, on the adapter's goroutine: fn must not block.
+func (n *Namespace) OnServerSideEmit(event string, fn func(args Args)) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.onServer == nil {
+		n.onServer = make(map[string][]func(args Args))
+	}
+	n.onServer[event] = append(slices.Clip(n.onServer[event]), fn)
+}
+
+// ReceiveServerSideEmit runs the handlers registered for event with args:
+// an Adapter calls it for each server-side event of another server. A
+// handler that panics is logged and does not stop the others.
+func (n *Namespace) ReceiveServerSideEmit(event string, args Args) {
+	n.mu.RLock()
+	handlers := n.onServer[event]
+	n.mu.RUnlock()
+	for _, fn := range handlers {
+		n.call(func() { fn(args) })
+	}
 }
 
 // Socket returns the socket of n with the given id on this server, or nil.

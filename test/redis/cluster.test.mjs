@@ -1,12 +1,13 @@
 // A Node socket.io 4.8 server with @socket.io/redis-adapter and our Go
 // server (internal/realtime with internal/realtime/redisadapter) share one
 // Redis. The official socket.io-client, connected to either server, checks
-// that broadcasts, rooms, fetchSockets, socketsJoin, disconnectSockets and
-// broadcasts with acknowledgements cross between the two both ways.
+// that broadcasts, rooms, fetchSockets, socketsJoin, disconnectSockets,
+// broadcasts with acknowledgements and server-side emits cross between the
+// two both ways.
 //
 // REDIS_URL names the Redis (redis://127.0.0.1:PORT); GO_SIO_URL the Go
-// server, whose test events (go-emit, go-fetch, go-join, go-disconnect,
-// go-ask) are described in internal/realtime/redisadapter/interop_test.go.
+// server, whose test events (go-emit, go-server-emit, go-fetch, go-join,
+// go-disconnect, go-ask) are described in internal/realtime/redisadapter/interop_test.go.
 // `go test -run TestNodeInterop ./internal/realtime/redisadapter/` starts
 // both and runs this file.
 import { test, before, after } from 'node:test';
@@ -129,6 +130,37 @@ test('a broadcast from Go reaches the clients of Node, and one from Node those o
     assert.deepEqual(ev, ['from-node', 1, 'two', 2.5, null, { z: 1, a: [false] }, '2024-01-02T03:04:05.678Z']);
     assert.deepEqual(Object.keys(ev[5]), ['z', 'a'], 'key order');
   }
+});
+
+test('server-side emits cross both ways, in order', async (t) => {
+  const g = await connect(t, GO_URL);
+  // The Go server passes "node-says" on to its clients as "go-heard".
+  io.serverSideEmit('node-says', 1, { b: 1, a: ['한', null] });
+  io.serverSideEmit('node-says', 'second');
+  assert.deepEqual(await next(g), ['go-heard', 1, { b: 1, a: ['한', null] }]);
+  assert.deepEqual(await next(g), ['go-heard', 'second']);
+
+  const heard = [];
+  let wake;
+  const listener = (...args) => {
+    heard.push(args);
+    wake?.();
+  };
+  io.on('go-says', listener);
+  t.after(() => io.off('go-says', listener));
+  await goCall(g, 'go-server-emit', { event: 'go-says', args: [2.5, { z: true, a: 'x' }] });
+  await goCall(g, 'go-server-emit', { event: 'go-says', args: [] });
+  await withTimeout(
+    new Promise((resolve) => {
+      wake = () => heard.length >= 2 && resolve();
+      wake();
+    }),
+    STEP,
+    'the Go server-side emits',
+  );
+  assert.deepEqual(heard, [[2.5, { z: true, a: 'x' }], []]);
+  assert.deepEqual(Object.keys(heard[0][1]), ['z', 'a'], 'key order');
+  assert.equal(g.queue.length, 0, 'a server-side emit reached a client');
 });
 
 test('binary data crosses both ways', async (t) => {

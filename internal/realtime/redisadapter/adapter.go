@@ -8,7 +8,8 @@
 // in-memory adapter, and published for the other servers, each of which
 // decodes it once and hands the same encoded packet to all of its targets.
 // Broadcasts flagged Local stay on this server. FetchSockets, SocketsJoin,
-// SocketsLeave, DisconnectSockets and EmitWithAck act on every server;
+// SocketsLeave, DisconnectSockets and EmitWithAck act on every server, and
+// ServerSideEmit reaches the other servers' OnServerSideEmit handlers;
 // FetchSockets waits for the answers at most Options.RequestTimeout.
 //
 // Publishing goes through a bounded queue served by one goroutine, so that
@@ -27,9 +28,9 @@
 // Limits, shared with the Node adapter unless noted: connection state
 // recovery works for a client that reconnects to the same server only;
 // only the first argument of each client's acknowledgement of a broadcast
-// reaches another server; Redis Cluster and sharded pub/sub are not
-// supported; server-side emits (Node's serverSideEmit) are ignored, since
-// package realtime has no such API.
+// reaches another server; a server-side emit carries no binary data and
+// no acknowledgements (one from a Node server that awaits them is
+// ignored); Redis Cluster and sharded pub/sub are not supported.
 package redisadapter
 
 import (

@@ -83,6 +83,78 @@ func TestBroadcastAcrossServers(t *testing.T) {
 	}
 }
 
+// TestServerSideEmitAcrossServers shows that a server-side event reaches
+// the handlers of the other servers, in the order it was sent, with its
+// arguments, and not the sender's own.
+func TestServerSideEmitAcrossServers(t *testing.T) {
+	type got struct {
+		server, event string
+		args          []string
+	}
+	received := make(chan got, 16)
+	record := func(name string) func(*realtime.Server) {
+		return func(srv *realtime.Server) {
+			for _, event := range []string{"viewers", "other"} {
+				srv.OnServerSideEmit(event, func(args realtime.Args) {
+					g := got{server: name, event: event}
+					for _, a := range args {
+						g.args = append(g.args, string(a.(json.RawMessage)))
+					}
+					received <- g
+				})
+			}
+		}
+	}
+	e := newEnv(t)
+	a := e.node("A", Options{}, record("A"))
+	b := e.node("B", Options{}, record("B"))
+	waitServers(t, a.rdb, 2)
+
+	want := []got{
+		{"B", "viewers", []string{`"/detail.html?goodsId=3"`, `2`}},
+		{"B", "other", nil},
+		{"B", "viewers", []string{`{"b":1,"a":[true,null]}`}},
+	}
+	if err := a.srv.ServerSideEmit("viewers", "/detail.html?goodsId=3", 2); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.srv.ServerSideEmit("other"); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.srv.ServerSideEmit("viewers", json.RawMessage(`{"b":1,"a":[true,null]}`)); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.srv.ServerSideEmit("other", "to A"); err != nil {
+		t.Fatal(err)
+	}
+	var fromA []got
+	for len(fromA) < len(want) {
+		select {
+		case g := <-received:
+			if g.server == "A" {
+				if g.event != "other" || !slices.Equal(g.args, []string{`"to A"`}) {
+					t.Fatalf("A got %+v, want only B's event other \"to A\"", g)
+				}
+				continue
+			}
+			fromA = append(fromA, g)
+		case <-time.After(waitTimeout):
+			t.Fatalf("B got %+v, want %+v", fromA, want)
+		}
+	}
+	for i := range want {
+		if fromA[i].server != want[i].server || fromA[i].event != want[i].event || !slices.Equal(fromA[i].args, want[i].args) {
+			t.Fatalf("B got %+v, want %+v", fromA, want)
+		}
+	}
+	if err := a.srv.ServerSideEmit("disconnect"); !errors.Is(err, realtime.ErrReservedEvent) {
+		t.Fatalf("ServerSideEmit(disconnect): got %v, want ErrReservedEvent", err)
+	}
+	if err := a.srv.ServerSideEmit("bin", []byte{1}); err == nil {
+		t.Fatal("ServerSideEmit with binary data: got no error, want one")
+	}
+}
+
 // TestSelectionAcrossServers checks which clients a broadcast reaches. A
 // marker broadcast to everyone from the same server follows each case: a
 // client that is not a target must get the marker first, since a server

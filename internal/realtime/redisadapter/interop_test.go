@@ -28,6 +28,11 @@ func TestNodeInterop(t *testing.T) {
 	g := e.node("Go", Options{}, func(srv *realtime.Server) {
 		joinFromQuery(srv)
 		srv.OnConnection(func(s *realtime.Socket) { goHandlers(srv, s) })
+		// A server-side event from Node is passed on to the Go server's
+		// own clients, for the Node test to see.
+		srv.OnServerSideEmit("node-says", func(args realtime.Args) {
+			_ = srv.Local().Emit("go-heard", args...)
+		})
 	})
 
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
@@ -84,6 +89,22 @@ func goHandlers(srv *realtime.Server, s *realtime.Socket) {
 			payload = append(payload, req.Binary)
 		}
 		if err := req.operator(srv).Emit(req.Event, payload...); err != nil {
+			fail(ack, err)
+			return
+		}
+		_ = ack(true)
+	})
+	s.On("go-server-emit", func(args realtime.Args, ack realtime.AckFunc) {
+		var req emitRequest
+		if err := args.Decode(0, &req); err != nil {
+			fail(ack, err)
+			return
+		}
+		payload := make([]any, len(req.Args))
+		for i, a := range req.Args {
+			payload[i] = a
+		}
+		if err := srv.ServerSideEmit(req.Event, payload...); err != nil {
 			fail(ack, err)
 			return
 		}

@@ -223,8 +223,43 @@ func (a *Adapter) onRequest(ctx context.Context, payload []byte) {
 		}
 		a.onBroadcastWithAck(req)
 	case typeServerSideEmit:
-		a.log.Debug("redisadapter: ignoring a server-side emit")
+		a.onServerSideEmit(req)
 	}
+}
+
+// ServerSideEmit publishes data, an event name and its arguments, for the
+// other servers, in the Node adapter's format.
+func (a *Adapter) ServerSideEmit(data []any) error {
+	encoded := make([]json.RawMessage, len(data))
+	for i, v := range data {
+		b, err := parser.AppendJSON(nil, v)
+		if err != nil {
+			return fmt.Errorf("redisadapter: server-side emit: %w", err)
+		}
+		encoded[i] = b
+	}
+	payload, err := json.Marshal(serverSideEmitRequest{UID: a.uid, Type: typeServerSideEmit, Data: encoded})
+	if err != nil {
+		return fmt.Errorf("redisadapter: server-side emit: %w", err)
+	}
+	a.enqueue(a.requestChannel, payload)
+	return nil
+}
+
+// onServerSideEmit hands a server-side event to the namespace. One that
+// expects acknowledgements (Node's serverSideEmitWithAck) is ignored, as
+// this adapter sends none: the sender's wait ends with its timeout.
+func (a *Adapter) onServerSideEmit(req *request) {
+	var event string
+	if req.RequestID != "" || len(req.Data) == 0 || json.Unmarshal(req.Data[0], &event) != nil {
+		a.log.Debug("redisadapter: ignoring a server-side emit", "acknowledged", req.RequestID != "")
+		return
+	}
+	args := make(realtime.Args, len(req.Data)-1)
+	for i, raw := range req.Data[1:] {
+		args[i] = raw
+	}
+	a.nsp.ReceiveServerSideEmit(event, args)
 }
 
 // onSocketsRequest makes the selected local sockets join or leave rooms or

@@ -145,6 +145,8 @@ type request struct {
 	SID       string    `json:"sid"`
 	Room      string    `json:"room"`
 	Close     bool      `json:"close"`
+	// Data is the event name and arguments of a server-side emit.
+	Data []json.RawMessage `json:"data"`
 	// Packet is the packet of a broadcast with acknowledgements.
 	Packet *wirePacket `json:"-"`
 }
@@ -578,6 +580,12 @@ type selector struct {
 
 func selectorOf(o *realtime.BroadcastOptions) selector {
 	return selector{Rooms: o.Rooms, Except: o.Except}
+}
+
+type serverSideEmitRequest struct {
+	UID  string            `json:"uid"`
+	Type int               `json:"type"`
+	Data []json.RawMessage `json:"data"`
 }
 
 type fetchRequest struct {
