@@ -7,8 +7,12 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/livebuy/shop/internal/auth"
 )
 
 // shopClient is a browser-like client of a running shop: it keeps cookies.
@@ -128,5 +132,78 @@ func TestShopFlow(t *testing.T) {
 	}
 	if status, body := c.do("POST", "/api/goods", `{"name":"몰래 상품","price":1,"thumbnailUrl":"/x.svg","category":"food"}`); status != 401 {
 		t.Fatalf("anonymous goods creation: got %d %v, want 401", status, body)
+	}
+}
+
+// TestLoginThrottle drives the login throttle as the shop wires it: after
+// auth.DefaultMaxFailures wrong passwords for one email, logins for that
+// email are refused with 429 and Retry-After, even with the right password,
+// while other emails from the same address still log in.
+func TestLoginThrottle(t *testing.T) {
+	base, _ := startShop(t)
+	c := newShopClient(t, base)
+	for _, u := range []struct{ email, nickname string }{{"victim@example.com", "victim1"}, {"bystander@example.com", "bystander1"}} {
+		form := url.Values{"email": {u.email}, "nickname": {u.nickname}, "password": {"pass-word-1"}, "confirmPassword": {"pass-word-1"}}
+		if status, body := c.do("POST", "/api/users", form); status != 201 {
+			t.Fatalf("sign up %s: got %d %v, want 201", u.email, status, body)
+		}
+	}
+
+	login := func(email, password string) (int, string, map[string]any) {
+		t.Helper()
+		req, err := http.NewRequest("POST", base+"/api/auth", strings.NewReader(url.Values{"email": {email}, "password": {password}}.Encode()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		var body map[string]any
+		if err := json.NewDecoder(res.Body).Decode(&body); err != nil {
+			t.Fatal(err)
+		}
+		return res.StatusCode, res.Header.Get("Retry-After"), body
+	}
+
+	for i := 1; i <= auth.DefaultMaxFailures; i++ {
+		// The email's case and spaces do not make a new key.
+		email := "victim@example.com"
+		if i%2 == 0 {
+			email = " Victim@Example.COM "
+		}
+		if status, _, body := login(email, "wrong-password"); status != 400 || body["errorMessage"] != auth.MsgBadCredentials {
+			t.Fatalf("wrong password %d: got %d %v, want 400 %q", i, status, body, auth.MsgBadCredentials)
+		}
+	}
+	tests := []struct {
+		name, email, password string
+		wantStatus            int
+		wantMsg               string
+	}{
+		{"one more wrong password", "victim@example.com", "wrong-password", 429, auth.MsgTooManyAttempts},
+		{"the right password", "victim@example.com", "pass-word-1", 429, auth.MsgTooManyAttempts},
+		{"another email", "bystander@example.com", "pass-word-1", 200, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			status, retry, body := login(tt.email, tt.password)
+			if status != tt.wantStatus {
+				t.Fatalf("got %d %v, want %d", status, body, tt.wantStatus)
+			}
+			if tt.wantStatus != 429 {
+				return
+			}
+			if body["errorMessage"] != tt.wantMsg {
+				t.Errorf("got errorMessage %v, want %q", body["errorMessage"], tt.wantMsg)
+			}
+			// The wait is what is left of the failure window, in seconds.
+			secs, err := strconv.Atoi(retry)
+			if err != nil || secs < 1 || secs > int(auth.DefaultFailureWindow/time.Second) {
+				t.Errorf("got Retry-After %q, want 1-%d seconds", retry, int(auth.DefaultFailureWindow/time.Second))
+			}
+		})
 	}
 }

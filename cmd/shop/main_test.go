@@ -8,8 +8,10 @@ import (
 	"flag"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -221,5 +223,60 @@ func TestLiveWithOfficialClient(t *testing.T) {
 	cmd.WaitDelay = 5 * time.Second
 	if err := nodetest.Run(t, cmd, "node: "); err != nil {
 		t.Fatalf("node --test test/shop/: %v (see the log above)", err)
+	}
+}
+
+// TestGeneratedSecretSurvivesRestart runs the shop twice on one data dir
+// with no -jwt-secret: a login made on the first run is accepted by the
+// second, which reads the secret the first generated; a shop on another
+// data dir, with a secret of its own, refuses it.
+func TestGeneratedSecretSurvivesRestart(t *testing.T) {
+	dir := t.TempDir()
+	first := launchShop(t, nil, "-data-dir", dir)
+	first.waitReady(t)
+	c := newShopClient(t, first.base)
+	form := url.Values{"email": {"again@example.com"}, "nickname": {"again1"}, "password": {"pass-word-1"}, "confirmPassword": {"pass-word-1"}}
+	if status, body := c.do("POST", "/api/users", form); status != 201 {
+		t.Fatalf("sign up: got %d %v, want 201", status, body)
+	}
+	status, body := c.do("POST", "/api/auth", url.Values{"email": {"again@example.com"}, "password": {"pass-word-1"}})
+	token, _ := body["token"].(string)
+	if status != 200 || token == "" {
+		t.Fatalf("login: got %d %v, want 200 with a token", status, body)
+	}
+	if err := first.stop(t); err != nil {
+		t.Fatalf("first run: got %v, want nil", err)
+	}
+	secret, err := os.ReadFile(filepath.Join(dir, secretFile))
+	if err != nil {
+		t.Fatalf("the generated secret is not kept in the data dir: %v", err)
+	}
+	if strings.Contains(first.logs.String(), strings.TrimSpace(string(secret))) {
+		t.Error("the generated secret reached the log")
+	}
+
+	second := launchShop(t, nil, "-data-dir", dir)
+	second.waitReady(t)
+	other := launchShop(t, nil) // a data dir of its own
+	other.waitReady(t)
+	tests := []struct {
+		name, base string
+		want       int
+	}{
+		{"same data dir", second.base, 200},
+		{"other data dir", other.base, 401},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			// The cookie the first run set, and the token in a header.
+			c.base = tt.base
+			if status, body := c.do("GET", "/api/users/me", nil); status != tt.want {
+				t.Errorf("cookie from the first run: got %d %v, want %d", status, body, tt.want)
+			}
+			anon := newShopClient(t, tt.base)
+			if status, body := anon.do("GET", "/api/users/me", nil, "Authorization", "Bearer "+token); status != tt.want {
+				t.Errorf("token from the first run: got %d %v, want %d", status, body, tt.want)
+			}
+		})
 	}
 }
