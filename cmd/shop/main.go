@@ -112,18 +112,25 @@ func notReady(w http.ResponseWriter, _ *http.Request) {
 	httpapi.WriteJSON(w, http.StatusServiceUnavailable, httpapi.ErrorBody{ErrorMessage: "서버를 준비하고 있습니다. 잠시 후 다시 시도해 주세요."})
 }
 
+// viewerSync is how often an instance sharing broadcasts through Redis
+// sends all its viewer counts to the others; an instance silent for three
+// intervals (one that died) stops counting after 15-20 s.
+const viewerSync = 5 * time.Second
+
 // app is the wired shop.
 type app struct {
-	cfg    Config
-	log    *slog.Logger
-	db     *database.DB
-	sio    *realtime.Server
-	rdb    *redis.Client // nil without -redis-url
-	authn  *auth.Authenticator
-	authH  *auth.Handler
-	usersH *users.Handler
-	goodsH *goods.Handler
-	webH   *web.Handler
+	cfg Config
+	log *slog.Logger
+	db  *database.DB
+	sio *realtime.Server
+	// stopLive ends the sharing of viewer counts with other instances.
+	stopLive func()
+	rdb      *redis.Client // nil without -redis-url
+	authn    *auth.Authenticator
+	authH    *auth.Handler
+	usersH   *users.Handler
+	goodsH   *goods.Handler
+	webH     *web.Handler
 }
 
 // start opens the database, applies the migrations and wires every part.
@@ -173,15 +180,20 @@ func start(ctx context.Context, cfg Config, tokens *auth.Tokens, log *slog.Logge
 	store := goods.NewMongoStore(db.Database())
 	catalog := goods.NewCatalog(store, goods.CatalogOptions{})
 	orders := goods.NewOrderService(store, catalog, live.NewBroadcaster(root, log), log)
-	live.Attach(root, live.Config{Auth: authn, Orders: orders, Logger: log})
+	liveCfg := live.Config{Auth: authn, Orders: orders, Logger: log}
+	if rdb != nil {
+		liveCfg.ViewerSync = viewerSync
+	}
+	stopLive := live.Attach(root, liveCfg)
 
 	return &app{
-		cfg:   cfg,
-		log:   log,
-		db:    db,
-		sio:   sio,
-		rdb:   rdb,
-		authn: authn,
+		cfg:      cfg,
+		log:      log,
+		db:       db,
+		sio:      sio,
+		stopLive: stopLive,
+		rdb:      rdb,
+		authn:    authn,
 		authH: auth.NewHandler(auth.HandlerConfig{
 			Tokens: tokens, Credentials: userSvc, SecureCookie: cfg.SecureCookie, Logger: log,
 		}),
@@ -237,6 +249,9 @@ func (a *app) dbKind() string {
 // hijacked connections), then HTTP, then the database.
 func (a *app) shutdown(ctx context.Context, srv *http.Server, cause error) error {
 	errs := []error{cause}
+	// First, while Redis is there: the other instances drop this one's
+	// viewer counts.
+	a.stopLive()
 	if err := a.sio.Shutdown(ctx); err != nil {
 		errs = append(errs, fmt.Errorf("close sockets: %w", err))
 	}

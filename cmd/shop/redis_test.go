@@ -76,6 +76,52 @@ func TestShopsShareBuyGoodsThroughRedis(t *testing.T) {
 	}
 }
 
+// TestShopsShareViewerCountsThroughRedis runs two shops sharing Redis and
+// shows that the viewers of a page on either see the count of both, as
+// viewers come, and as they go.
+func TestShopsShareViewerCountsThroughRedis(t *testing.T) {
+	redisURL := startRedisServer(t)
+	baseA, _ := startShop(t, "-redis-url", redisURL)
+	baseB, _ := startShop(t, "-redis-url", redisURL)
+	opts, _ := redis.ParseURL(redisURL)
+	rdb := redis.NewClient(opts)
+	defer rdb.Close()
+	waitSubscribed(t, rdb, 2)
+
+	const page = `42["CHANGED_PAGE","/detail.html?goodsId=4"]`
+	view := func(c *websocket.Conn) {
+		t.Helper()
+		if err := c.WriteMessage(websocket.TextMessage, []byte(page)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	onA, onB := dialSocket(t, baseA), dialSocket(t, baseB)
+	view(onA)
+	waitViewerCount(t, onA, "1")
+	view(onB)
+	waitViewerCount(t, onB, "2")
+	waitViewerCount(t, onA, "2")
+	onB2 := dialSocket(t, baseB)
+	view(onB2)
+	for _, c := range []*websocket.Conn{onA, onB, onB2} {
+		waitViewerCount(t, c, "3")
+	}
+	onB.Close()
+	onB2.Close()
+	waitViewerCount(t, onA, "1")
+}
+
+// waitViewerCount reads the viewer counts c receives until one is want:
+// counts converge, and one on the way may precede the total.
+func waitViewerCount(t *testing.T, c *websocket.Conn, want string) {
+	t.Helper()
+	for {
+		if got := string(nextEvent(t, c, "SAME_PAGE_VIEWER_COUNT")); got == want {
+			return
+		}
+	}
+}
+
 // TestShopStartsWithoutRedis starts a shop whose Redis does not answer: it
 // serves, and says so in its log.
 func TestShopStartsWithoutRedis(t *testing.T) {

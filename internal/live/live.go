@@ -1,7 +1,8 @@
 // Package live connects the shop to its Socket.IO endpoint: it identifies
 // each socket's user at the handshake, turns BUY events into orders,
 // announces every recorded order as BUY_GOODS and keeps the per-page viewer
-// counts (CHANGED_PAGE / SAME_PAGE_VIEWER_COUNT).
+// counts (CHANGED_PAGE / SAME_PAGE_VIEWER_COUNT), summed over the instances
+// that share broadcasts.
 //
 // Package realtime knows nothing of the shop; this package is the only place
 // where the two meet, and cmd/shop wires it.
@@ -10,6 +11,7 @@ package live
 import (
 	"context"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/livebuy/shop/internal/auth"
@@ -41,24 +43,46 @@ type Config struct {
 	Orders OrderPlacer
 	// OrderTimeout bounds the work of one BUY. Default 10s.
 	OrderTimeout time.Duration
-	Logger       *slog.Logger // nil discards
+	// ViewerSync is how often this instance sends all its viewer counts
+	// to the other instances sharing the namespace's adapter (Redis),
+	// which otherwise hear of each change as it happens; the counts of an
+	// instance silent for three intervals are dropped. 0, for an instance
+	// that runs alone, shares nothing.
+	ViewerSync time.Duration
+	Logger     *slog.Logger // nil discards
 }
 
 // userKey is the socket data key holding the socket's auth.Principal.
 const userKey = "user"
 
 // Attach registers the shop's handshake middleware and event handlers on
-// nsp. It returns nothing to stop: the handlers live as long as nsp.
-func Attach(nsp *realtime.Namespace, cfg Config) {
+// nsp. With cfg.ViewerSync set it also starts sharing the viewer counts
+// with the other instances; stop ends that, telling them this instance has
+// no viewers left, and returns once done. stop does nothing otherwise; the
+// handlers live as long as nsp.
+func Attach(nsp *realtime.Namespace, cfg Config) (stop func()) {
 	if cfg.OrderTimeout <= 0 {
 		cfg.OrderTimeout = 10 * time.Second
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	h := &handler{cfg: cfg, pages: newPages(nsp)}
+	h := &handler{cfg: cfg, pages: newPages(nsp, cfg.ViewerSync)}
 	nsp.Use(h.identify)
 	nsp.OnConnection(h.connected)
+	if cfg.ViewerSync <= 0 {
+		return func() {}
+	}
+	done, exited := make(chan struct{}), make(chan struct{})
+	go func() { // exits when stop closes done
+		defer close(exited)
+		h.pages.share(done)
+	}()
+	var once sync.Once
+	return func() {
+		once.Do(func() { close(done) })
+		<-exited
+	}
 }
 
 type handler struct {
