@@ -99,7 +99,7 @@ type hub struct {
 type member struct {
 	name  string
 	url   string
-	stop  func() // ends the instance's viewer sharing
+	stop  func()                 // ends the instance's viewer sharing
 	inbox chan []json.RawMessage // closed, with closed set, when the test ends
 	// closed is guarded by hub.mu.
 	closed bool
