@@ -21,6 +21,7 @@ const (
 	NotFound                    // the thing asked for does not exist
 	Conflict                    // the change collides with existing data
 	TooManyRequests             // the caller must wait before trying again
+	Unavailable                 // something the server needs failed; the message says what, retrying may succeed
 )
 
 // Error is a failure with a message a person can read.

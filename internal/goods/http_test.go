@@ -663,7 +663,7 @@ func TestOrderRoutes(t *testing.T) {
 		s.store.setFailOrders(true)
 		t.Cleanup(func() { s.store.setFailOrders(false) })
 		r := u.do(http.MethodPost, "/api/orders", nil, "")
-		r.expectError(t, http.StatusInternalServerError, "")
+		r.expectError(t, http.StatusServiceUnavailable, "주문을 저장하지 못했습니다. 잠시 후 다시 시도해 주세요.")
 		if strings.Contains(string(r.body), "injected") {
 			t.Errorf("the cause leaked to the client: %s", r.body)
 		}

@@ -182,7 +182,7 @@ func (o *OrderService) Place(ctx context.Context, buyer Buyer, items []Item) (Or
 		if errors.As(err, &e) && e.Kind != errs.Internal {
 			return Order{}, err
 		}
-		return Order{}, &errs.Error{Kind: errs.Internal, Message: msgOrderNotStored, Err: fmt.Errorf("goods: insert order: %w", err)}
+		return Order{}, &errs.Error{Kind: errs.Unavailable, Message: msgOrderNotStored, Err: fmt.Errorf("goods: insert order: %w", err)}
 	}
 	order.ID = id
 	if fromCart {

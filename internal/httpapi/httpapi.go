@@ -46,7 +46,8 @@ func WriteJSON(w http.ResponseWriter, status int, v any) {
 }
 
 // Error writes err as {"errorMessage"} with the status of its kind. Internal
-// errors are logged with the request id and shown as a generic message.
+// and Unavailable errors are logged with the request id; an Internal one is
+// shown as a generic message, an Unavailable one with its own.
 func Error(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
 	var e *errs.Error
 	if !errors.As(err, &e) {
@@ -54,12 +55,12 @@ func Error(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) 
 	}
 	status := Status(e.Kind)
 	msg := e.Message
+	if (e.Kind == errs.Internal || e.Kind == errs.Unavailable) && log != nil {
+		log.ErrorContext(r.Context(), "request failed",
+			"request_id", middleware.GetReqID(r.Context()),
+			"method", r.Method, "path", r.URL.Path, "err", err)
+	}
 	if e.Kind == errs.Internal {
-		if log != nil {
-			log.ErrorContext(r.Context(), "request failed",
-				"request_id", middleware.GetReqID(r.Context()),
-				"method", r.Method, "path", r.URL.Path, "err", err)
-		}
 		msg = msgInternal
 	}
 	if e.Kind == errs.TooManyRequests && e.RetryAfter > 0 {
@@ -84,6 +85,8 @@ func Status(k errs.Kind) int {
 		return http.StatusConflict
 	case errs.TooManyRequests:
 		return http.StatusTooManyRequests
+	case errs.Unavailable:
+		return http.StatusServiceUnavailable
 	default:
 		return http.StatusInternalServerError
 	}

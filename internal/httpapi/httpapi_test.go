@@ -1,7 +1,9 @@
 package httpapi_test
 
 import (
+	"bytes"
 	"errors"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -67,6 +69,27 @@ func TestDecode(t *testing.T) {
 	}
 }
 
+// TestErrorLogsServerFailures shows that the cause of an Internal or
+// Unavailable error reaches the log, and that of a refusal does not.
+func TestErrorLogsServerFailures(t *testing.T) {
+	for _, tt := range []struct {
+		err     error
+		wantLog bool
+	}{
+		{errs.Wrap(errors.New("cause-internal"), "x"), true},
+		{&errs.Error{Kind: errs.Unavailable, Message: "x", Err: errors.New("cause-unavailable")}, true},
+		{&errs.Error{Kind: errs.Invalid, Message: "x", Err: errors.New("cause-invalid")}, false},
+	} {
+		var logs bytes.Buffer
+		log := slog.New(slog.NewTextHandler(&logs, nil))
+		httpapi.Error(httptest.NewRecorder(), httptest.NewRequest("GET", "/", nil), log, tt.err)
+		cause := errors.Unwrap(tt.err).Error()
+		if got := strings.Contains(logs.String(), cause); got != tt.wantLog {
+			t.Errorf("%v: cause logged %v, want %v (log %q)", tt.err, got, tt.wantLog, logs.String())
+		}
+	}
+}
+
 func TestError(t *testing.T) {
 	tests := []struct {
 		err        error
@@ -80,6 +103,8 @@ func TestError(t *testing.T) {
 		{errs.E(errs.Conflict, "중복"), 409, `{"errorMessage":"중복"}`, ""},
 		{&errs.Error{Kind: errs.TooManyRequests, Message: "잠시", RetryAfter: 1500 * time.Millisecond}, 429, `{"errorMessage":"잠시"}`, "2"},
 		{errors.New("secret database detail"), 500, `{"errorMessage":"일시적인 오류가 발생했습니다. 잠시 후 다시 시도해 주세요."}`, ""},
+		{errs.Wrap(errors.New("secret"), "panic"), 500, `{"errorMessage":"일시적인 오류가 발생했습니다. 잠시 후 다시 시도해 주세요."}`, ""},
+		{&errs.Error{Kind: errs.Unavailable, Message: "저장 실패", Err: errors.New("secret")}, 503, `{"errorMessage":"저장 실패"}`, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.body, func(t *testing.T) {

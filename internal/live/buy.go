@@ -71,14 +71,17 @@ func (h *handler) buy(s *realtime.Socket, args realtime.Args, ack realtime.AckFu
 }
 
 // message is what a refused BUY tells the client: the domain's message, or
-// a generic one for a server fault, whose details are logged.
+// a generic one for a server fault. The details of a fault, and of a
+// failure of something the server needs, are logged.
 func (h *handler) message(s *realtime.Socket, err error) string {
 	var e *errs.Error
-	if errors.As(err, &e) && e.Kind != errs.Internal {
-		return e.Message
+	if !errors.As(err, &e) || e.Kind == errs.Internal || e.Kind == errs.Unavailable {
+		h.cfg.Logger.Error("BUY failed", "socket", s.ID(), "err", err)
 	}
-	h.cfg.Logger.Error("BUY failed", "socket", s.ID(), "err", err)
-	return msgInternal
+	if e == nil || e.Kind == errs.Internal {
+		return msgInternal
+	}
+	return e.Message
 }
 
 // Broadcaster announces recorded orders to every connected client; it is the

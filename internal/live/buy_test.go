@@ -22,6 +22,9 @@ import (
 	"github.com/livebuy/shop/internal/realtime"
 )
 
+// msgOrderNotStored is what goods says of an order it could not write.
+const msgOrderNotStored = "주문을 저장하지 못했습니다. 잠시 후 다시 시도해 주세요."
+
 // TestRefusedBuyBroadcastsNothing sends BUYs that must fail, one of them
 // because the order cannot be written, through the real order service and
 // Socket.IO endpoint on loopback. Each must be refused through its ack and
@@ -46,8 +49,8 @@ func TestRefusedBuyBroadcastsNothing(t *testing.T) {
 		contain bool
 	}{
 		// The store fails to write orders of goods 3 (see failingStore).
-		{"order write fails", buyerC, map[string]any{"nickname": "spoof", "goodsId": 3, "goodsName": "가짜"}, msgInternal, false},
-		{"order write fails, form-style numbers", buyerC, map[string]any{"goodsId": "3", "quantity": "2"}, msgInternal, false},
+		{"order write fails", buyerC, map[string]any{"nickname": "spoof", "goodsId": 3, "goodsName": "가짜"}, msgOrderNotStored, false},
+		{"order write fails, form-style numbers", buyerC, map[string]any{"goodsId": "3", "quantity": "2"}, msgOrderNotStored, false},
 		{"anonymous", anon, map[string]any{"nickname": "spoof", "goodsId": 1, "goodsName": "아메리카노"}, auth.MsgLoginRequired, false},
 		{"invalid token", forged, map[string]any{"goodsId": 1}, auth.MsgLoginRequired, false},
 		{"unknown goods", buyerC, map[string]any{"goodsId": 9999}, "9999", true},
