@@ -63,7 +63,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 	fset.StringVar(&tokenTTL, "token-ttl", env("SHOP_TOKEN_TTL", "24h"), "`duration` of a login before it must be renewed [SHOP_TOKEN_TTL]")
 	fset.StringVar(&admins, "admin-emails", env("SHOP_ADMIN_EMAILS", ""), "comma-separated `emails` of users who may create goods [SHOP_ADMIN_EMAILS]")
 	fset.StringVar(&origins, "allowed-origins", env("SHOP_ALLOWED_ORIGINS", ""), "comma-separated `origins` allowed besides the shop's own, for the API's socket [SHOP_ALLOWED_ORIGINS]")
-	fset.StringVar(&secure, "secure-cookie", env("SHOP_SECURE_COOKIE", "false"), "mark the login cookie Secure even without TLS here (behind a TLS proxy) [SHOP_SECURE_COOKIE]")
+	fset.StringVar(&secure, "secure-cookie", env("SHOP_SECURE_COOKIE", "false"), "`true` marks the login cookie Secure even without TLS here (behind a TLS proxy) [SHOP_SECURE_COOKIE]")
 	fset.IntVar(&c.BcryptCost, "bcrypt-cost", 10, "bcrypt `cost` of stored passwords (4-31); each step doubles the work of a login [SHOP_BCRYPT_COST]")
 	fset.StringVar(&level, "log-level", env("SHOP_LOG_LEVEL", "info"), "`level` of logs: debug, info, warn, error [SHOP_LOG_LEVEL]")
 	fset.StringVar(&shutdown, "shutdown-timeout", env("SHOP_SHUTDOWN_TIMEOUT", "10s"), "how long a graceful stop may take, a `duration` [SHOP_SHUTDOWN_TIMEOUT]")
