@@ -10,7 +10,9 @@ import (
 	"crypto/sha256"
 	"embed"
 	"encoding/base64"
+	"errors"
 	"fmt"
+	"html/template"
 	"io/fs"
 	"mime"
 	"net/http"
@@ -58,20 +60,36 @@ type file struct {
 	cache       string
 }
 
-// NewHandler reads every file of fsys into memory and returns a Handler
-// serving them. Use NewHandler(Assets()) for the shop's front end.
+// layoutFile is the frame of the pages. When fsys holds it, every .html
+// file is a page that defines the templates "head" (its title and script)
+// and "main" (its content), and is served rendered into the frame; the
+// frame itself is not served.
+const layoutFile = "layout.tmpl"
+
+// NewHandler reads every file of fsys into memory, renders the pages into
+// their frame (see layoutFile), and returns a Handler serving them. Use
+// NewHandler(Assets()) for the shop's front end.
 func NewHandler(fsys fs.FS) (*Handler, error) {
+	layout, err := parseLayout(fsys)
+	if err != nil {
+		return nil, err
+	}
 	h := &Handler{files: make(map[string]*file)}
-	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
+	err = fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
-		if d.IsDir() {
+		if d.IsDir() || p == layoutFile {
 			return nil
 		}
 		data, err := fs.ReadFile(fsys, p)
 		if err != nil {
 			return err
+		}
+		if layout != nil && path.Ext(p) == ".html" {
+			if data, err = renderPage(layout, p, data); err != nil {
+				return err
+			}
 		}
 		sum := sha256.Sum256(data)
 		h.files[p] = &file{
@@ -87,6 +105,43 @@ func NewHandler(fsys fs.FS) (*Handler, error) {
 		return nil, fmt.Errorf("web: read assets: %w", err)
 	}
 	return h, nil
+}
+
+// parseLayout returns the frame of the pages, nil when fsys has none.
+func parseLayout(fsys fs.FS) (*template.Template, error) {
+	data, err := fs.ReadFile(fsys, layoutFile)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("web: read %s: %w", layoutFile, err)
+	}
+	t, err := template.New(layoutFile).Option("missingkey=error").Parse(string(data))
+	if err != nil {
+		return nil, fmt.Errorf("web: %w", err)
+	}
+	return t, nil
+}
+
+// renderPage renders page p, whose source is src, into the layout.
+func renderPage(layout *template.Template, p string, src []byte) ([]byte, error) {
+	t, err := layout.Clone()
+	if err != nil {
+		return nil, fmt.Errorf("web: %s: %w", p, err)
+	}
+	if _, err := t.New(p).Parse(string(src)); err != nil {
+		return nil, fmt.Errorf("web: %w", err)
+	}
+	for _, name := range []string{"head", "main"} {
+		if t.Lookup(name) == nil {
+			return nil, fmt.Errorf("web: %s does not define %q", p, name)
+		}
+	}
+	var out bytes.Buffer
+	if err := t.ExecuteTemplate(&out, layoutFile, nil); err != nil {
+		return nil, fmt.Errorf("web: render %s: %w", p, err)
+	}
+	return out.Bytes(), nil
 }
 
 // ServeHTTP serves the file named by the request path. Only GET and HEAD are

@@ -147,6 +147,62 @@ func TestHandlerRevalidation(t *testing.T) {
 // TestAssetsLinks checks that every page the contract names exists and that
 // every local file a page, module or stylesheet refers to is served, so a
 // renamed file cannot leave a broken link or a module that fails to load.
+func TestPagesInLayout(t *testing.T) {
+	layout := []byte(`<!doctype html><head>{{template "head" .}}</head><header>menu</header><main>{{template "main" .}}</main>`)
+	srv := testServer(t, fstest.MapFS{
+		"layout.tmpl": {Data: layout},
+		"index.html":  {Data: []byte(`{{define "head"}}<title>로그인 · 쇼핑몰</title>{{end}}{{define "main"}}<p>a & b</p>{{end}}`)},
+		"js/app.js":   {Data: []byte(`export const t = "{{define}}";`)},
+	})
+	tests := []struct{ path, status, body string }{
+		{"/", "200 OK", `<!doctype html><head><title>로그인 · 쇼핑몰</title></head><header>menu</header><main><p>a & b</p></main>`},
+		{"/js/app.js", "200 OK", `export const t = "{{define}}";`},
+		{"/layout.tmpl", "404 Not Found", "404 page not found\n"},
+	}
+	for _, tt := range tests {
+		res, body := do(t, "GET", srv.URL+tt.path, nil)
+		if res.Status != tt.status || body != tt.body {
+			t.Errorf("GET %s: got %s %q, want %s %q", tt.path, res.Status, body, tt.status, tt.body)
+		}
+	}
+
+	bad := []struct{ name, page string }{
+		{"no main", `{{define "head"}}<title>x</title>{{end}}`},
+		{"no head", `{{define "main"}}x{{end}}`},
+		{"syntax", `{{define "head"}}{{end}}{{define "main"}}{{.Broken{{end}}`},
+	}
+	for _, tt := range bad {
+		_, err := NewHandler(fstest.MapFS{"layout.tmpl": {Data: layout}, "index.html": {Data: []byte(tt.page)}})
+		if err == nil || !strings.Contains(err.Error(), "index.html") {
+			t.Errorf("%s: got error %v, want one naming index.html", tt.name, err)
+		}
+	}
+}
+
+// TestAssetsPages checks the shop's pages as served: one frame each, with
+// the site's header and footer, a title and the page's own script.
+func TestAssetsPages(t *testing.T) {
+	srv := testServer(t, Assets())
+	for page, script := range map[string]string{
+		"/": "login", "/register.html": "register", "/goods.html": "goods", "/detail.html": "detail",
+		"/cart.html": "cart", "/order.html": "order", "/orders.html": "orders",
+	} {
+		res, body := do(t, "GET", srv.URL+page, nil)
+		if res.StatusCode != http.StatusOK {
+			t.Errorf("GET %s: got %d, want 200", page, res.StatusCode)
+			continue
+		}
+		for _, want := range []string{"<!doctype html>", `<header class="site-header">`, `<main id="main"`, `<footer class="site-footer">`, "<title>", `src="/js/` + script + `.js"`} {
+			if n := strings.Count(body, want); n != 1 {
+				t.Errorf("GET %s: got %d of %q, want 1", page, n, want)
+			}
+		}
+		if strings.Contains(body, "{{") || !strings.HasPrefix(body, "<!doctype html>") {
+			t.Errorf("GET %s: not a rendered page:\n%.200s", page, body)
+		}
+	}
+}
+
 func TestAssetsLinks(t *testing.T) {
 	assets := Assets()
 	srv := testServer(t, assets)
@@ -163,6 +219,7 @@ func TestAssetsLinks(t *testing.T) {
 
 	patterns := map[string]*regexp.Regexp{
 		".html": regexp.MustCompile(`(?:src|href)="(/[^"#?]*)`),
+		".tmpl": regexp.MustCompile(`(?:src|href)="(/[^"#?]*)`),
 		".js":   regexp.MustCompile(`(?:from\s+|import\s*\(\s*|=\s*)'(/[^'?#]+\.(?:js|svg|html))`),
 		".css":  regexp.MustCompile(`url\("(/[^"]+)"\)`),
 	}
