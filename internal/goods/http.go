@@ -5,7 +5,10 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net/http"
+	"net/url"
+	"regexp"
 	"strconv"
+	"strings"
 
 	"github.com/go-chi/chi/v5"
 
@@ -194,10 +197,14 @@ func (h *Handler) removeFromCart(w http.ResponseWriter, r *http.Request) {
 	httpapi.WriteJSON(w, http.StatusOK, map[string]string{"result": "success"})
 }
 
-// orderRequest holds POST /api/orders; without items (or with null) the
-// cart is ordered.
+// orderRequest holds POST /api/orders: items, or one goodsId (with an
+// optional quantity, 1 by default) as BUY takes it, or neither for the
+// whole cart. A form may also give the items in the bracket style of
+// jQuery and Express (items[0][goodsId]=1&items[0][quantity]=2).
 type orderRequest struct {
-	Items json.RawMessage `json:"items"`
+	Items    json.RawMessage `json:"items"`
+	GoodsID  json.RawMessage `json:"goodsId"`
+	Quantity json.RawMessage `json:"quantity"`
 }
 
 type orderItemRequest struct {
@@ -211,7 +218,7 @@ func (h *Handler) placeOrder(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	items, err := parseItems(req.Items)
+	items, err := orderItems(req, r.PostForm)
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -223,6 +230,89 @@ func (h *Handler) placeOrder(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	httpapi.WriteJSON(w, http.StatusCreated, map[string]Order{"order": order})
+}
+
+// orderItems returns the items req asks for, nil for the whole cart. form
+// is the request's parsed form body, nil for JSON. A request that names
+// items in two ways, or gives a quantity without goods, is refused rather
+// than guessed at: ordering the cart instead would buy what was not asked.
+func orderItems(req orderRequest, form url.Values) ([]Item, error) {
+	bracketed, err := formItems(form)
+	if err != nil {
+		return nil, err
+	}
+	ways := 0
+	for _, given := range []bool{!absent(req.Items), bracketed != nil, !absent(req.GoodsID)} {
+		if given {
+			ways++
+		}
+	}
+	switch {
+	case ways > 1:
+		return nil, errs.E(errs.Invalid, msgBadItems)
+	case bracketed != nil:
+		return parseItems(bracketed)
+	case !absent(req.GoodsID):
+		quantity := req.Quantity
+		if absent(quantity) {
+			quantity = json.RawMessage("1")
+		}
+		one, err := json.Marshal([]orderItemRequest{{GoodsID: req.GoodsID, Quantity: quantity}})
+		if err != nil {
+			return nil, &errs.Error{Kind: errs.Invalid, Message: msgBadItems, Err: err}
+		}
+		return parseItems(one)
+	case !absent(req.Quantity):
+		return nil, errs.E(errs.Invalid, msgBadGoodsID)
+	}
+	return parseItems(req.Items)
+}
+
+// formItemKey matches the form fields of bracket-style items.
+var formItemKey = regexp.MustCompile(`^items\[(\d{1,3})\]\[(\w+)\]$`)
+
+// formItems turns the bracket-style item fields of a form into the JSON of
+// an items list; nil when the form has none. Other item fields, such as a
+// price, are ignored as they are in JSON; a malformed one is refused.
+func formItems(form url.Values) (json.RawMessage, error) {
+	var byIndex map[int]map[string]string
+	for key, vals := range form {
+		if !strings.HasPrefix(key, "items[") {
+			continue
+		}
+		m := formItemKey.FindStringSubmatch(key)
+		if m == nil || len(vals) != 1 {
+			return nil, errs.E(errs.Invalid, msgBadItems)
+		}
+		i, _ := strconv.Atoi(m[1]) // at most 3 digits
+		if byIndex == nil {
+			byIndex = make(map[int]map[string]string)
+		}
+		if byIndex[i] == nil {
+			byIndex[i] = make(map[string]string)
+		}
+		byIndex[i][m[2]] = vals[0]
+	}
+	if byIndex == nil {
+		return nil, nil
+	}
+	list := make([]orderItemRequest, len(byIndex))
+	for i := range list {
+		fields, ok := byIndex[i]
+		if !ok {
+			return nil, errs.E(errs.Invalid, msgBadItems) // the indexes must run from 0 without a gap
+		}
+		for name, v := range map[string]*json.RawMessage{"goodsId": &list[i].GoodsID, "quantity": &list[i].Quantity} {
+			if s, ok := fields[name]; ok {
+				*v, _ = json.Marshal(s) // a string never fails
+			}
+		}
+	}
+	raw, err := json.Marshal(list)
+	if err != nil {
+		return nil, &errs.Error{Kind: errs.Invalid, Message: msgBadItems, Err: err}
+	}
+	return raw, nil
 }
 
 func (h *Handler) listOrders(w http.ResponseWriter, r *http.Request) {

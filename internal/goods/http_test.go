@@ -589,6 +589,11 @@ func TestOrderRoutes(t *testing.T) {
 				map[string]any{"items": []any{map[string]any{"goodsId": 1, "quantity": 2}, map[string]any{"goodsId": 21, "quantity": 3}, map[string]any{"goodsId": 1, "quantity": 3}}}, ""},
 			{"form", "8 머그컵 15000×2; 3 녹차라떼 5500×1; 4 크루아상 3800×1; total 39300", "머그컵 외 2개의 상품",
 				"items=" + url.QueryEscape(`[{"goodsId":8,"quantity":2},{"goodsId":3,"quantity":"1"},{"goodsId":4,"quantity":1}]`), formType},
+			{"bracket-style form", "8 머그컵 15000×2; 3 녹차라떼 5500×1; total 35500", "머그컵 외 1개의 상품",
+				"items%5B0%5D%5BgoodsId%5D=8&items%5B0%5D%5Bquantity%5D=2&items%5B1%5D%5BgoodsId%5D=3&items%5B1%5D%5Bquantity%5D=1&items%5B1%5D%5Bprice%5D=1", formType},
+			{"one goodsId, as BUY takes it", "4 크루아상 3800×2; total 7600", "크루아상",
+				map[string]any{"goodsId": 4, "quantity": "2"}, ""},
+			{"one goodsId by form, one by default", "5 치즈케이크 6200×1; total 6200", "치즈케이크", "goodsId=5", formType},
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
@@ -611,7 +616,7 @@ func TestOrderRoutes(t *testing.T) {
 		for _, o := range list {
 			got = append(got, o.Total.String())
 		}
-		if want := []string{"39300", "22500.3", "5000", "18.6"}; !slices.Equal(got, want) {
+		if want := []string{"6200", "7600", "35500", "39300", "22500.3", "5000", "18.6"}; !slices.Equal(got, want) {
 			t.Errorf("order totals newest first: got %v, want %v", got, want)
 		}
 	})
@@ -648,6 +653,49 @@ func TestOrderRoutes(t *testing.T) {
 			t.Run(tt.name, func(t *testing.T) {
 				u.do(http.MethodPost, "/api/orders", tt.body, tt.ctype).expectError(t, tt.status, "")
 			})
+		}
+		if got := u.orders(); len(got) != 0 {
+			t.Errorf("got %d orders, want none", len(got))
+		}
+		if got := s.notes.take(); len(got) != 0 {
+			t.Errorf("got notifications %+v, want none", got)
+		}
+	})
+
+	t.Run("orders that name their items ambiguously are refused, not the cart", func(t *testing.T) {
+		u := s.user(t, "ambiguous", "ambiguous@shop.test")
+		u.do(http.MethodPost, "/api/goods/7/cart", map[string]any{"quantity": 1}, "").expect(t, http.StatusOK)
+		bracket := func(fields ...string) string { // pairs of "i][name" and value
+			v := url.Values{}
+			for i := 0; i+1 < len(fields); i += 2 {
+				v.Add("items["+fields[i]+"]", fields[i+1])
+			}
+			return v.Encode()
+		}
+		tests := []struct {
+			name  string
+			body  any
+			ctype string
+		}{
+			{"items and goodsId", map[string]any{"items": []any{map[string]any{"goodsId": 1, "quantity": 1}}, "goodsId": 2}, ""},
+			{"bracket items and goodsId", bracket("0][goodsId", "1") + "&goodsId=2", formType},
+			{"bracket items and items", bracket("0][goodsId", "1") + "&items=" + url.QueryEscape(`[{"goodsId":2,"quantity":1}]`), formType},
+			{"quantity without goods", map[string]any{"quantity": 2}, ""},
+			{"quantity without goods by form", "quantity=2", formType},
+			{"bracket index gap", bracket("1][goodsId", "1", "1][quantity", "1"), formType},
+			{"bracket index not a number", bracket("a][goodsId", "1"), formType},
+			{"bracket field twice", bracket("0][goodsId", "1", "0][goodsId", "2"), formType},
+			{"bracket without goodsId", bracket("0][quantity", "1"), formType},
+			{"bracket nested too deep", bracket("0][goodsId][x", "1"), formType},
+			{"goodsId operator", map[string]any{"goodsId": map[string]any{"$gt": 0}}, ""},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				u.do(http.MethodPost, "/api/orders", tt.body, tt.ctype).expectError(t, http.StatusBadRequest, "")
+			})
+		}
+		if got := u.cartText(); got != "7×1" {
+			t.Errorf("cart: got %q, want 7×1 untouched", got)
 		}
 		if got := u.orders(); len(got) != 0 {
 			t.Errorf("got %d orders, want none", len(got))
