@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -26,15 +27,46 @@ func (a *app) router() http.Handler {
 		a.authH.Routes(r)
 		a.usersH.Routes(r)
 		a.goodsH.Routes(r)
-		r.HandleFunc("/api/*", func(w http.ResponseWriter, r *http.Request) {
-			httpapi.Error(w, r, a.log, errs.E(errs.NotFound, "요청한 API를 찾을 수 없습니다."))
-		})
-	})
-	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
-		httpapi.Error(w, r, a.log, &errs.Error{Kind: errs.Invalid, Message: "허용되지 않는 요청 방식입니다."})
+		r.HandleFunc(apiFallback, a.apiNotFound)
 	})
 	r.Handle("/*", a.webH)
 	return r
+}
+
+// apiFallback is the route of every /api path that no other route serves.
+const apiFallback = "/api/*"
+
+// apiNotFound answers an API request no route took: 405 with Allow when
+// the path has routes for other methods (the fallback, which takes every
+// method, hides that from the router), 404 otherwise.
+func (a *app) apiNotFound(w http.ResponseWriter, r *http.Request) {
+	if allowed := allowedMethods(r); len(allowed) > 0 {
+		methodNotAllowed(w, allowed)
+		return
+	}
+	httpapi.Error(w, r, a.log, errs.E(errs.NotFound, "요청한 API를 찾을 수 없습니다."))
+}
+
+// allowedMethods returns the methods other than r's that a route of r's
+// router serves at r's path, the API fallback aside.
+func allowedMethods(r *http.Request) []string {
+	rctx := chi.RouteContext(r.Context())
+	if rctx == nil || rctx.Routes == nil {
+		return nil
+	}
+	var allowed []string
+	for _, m := range []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
+		tctx := chi.NewRouteContext()
+		if m != r.Method && rctx.Routes.Match(tctx, m, r.URL.Path) && tctx.RoutePattern() != apiFallback {
+			allowed = append(allowed, m)
+		}
+	}
+	return allowed
+}
+
+func methodNotAllowed(w http.ResponseWriter, allowed []string) {
+	w.Header().Set("Allow", strings.Join(allowed, ", "))
+	httpapi.WriteJSON(w, http.StatusMethodNotAllowed, httpapi.ErrorBody{ErrorMessage: "허용되지 않는 요청 방식입니다."})
 }
 
 // healthz answers 200 while the database answers; the router is installed
